@@ -1,0 +1,90 @@
+import { playwright } from '@vitest/browser-playwright';
+import type { Plugin } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+const DEMO_PATH = '/demo/';
+
+/**
+ * The Chromium that browser tests drive: Debian's `chromium` package, or CHROMIUM_PATH. Never
+ * `playwright install` (no browser downloads here or in CI). test/browser/global-setup.ts fails
+ * the run with install instructions when this file does not exist.
+ */
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Open a browser only on a desktop: not in CI, not on a Linux box without a display. */
+function canOpenBrowser(): boolean {
+  if (process.env.CI) return false;
+  if (process.platform !== 'linux') return true;
+  return Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+}
+
+/** Vite prints the server's root URL; the demo lives under /demo/, so print that too. */
+function printDemoUrl(): Plugin {
+  return {
+    name: 'lstm-forecast:print-demo-url',
+    apply: 'serve',
+    configureServer(server) {
+      const printUrls = server.printUrls.bind(server);
+      server.printUrls = () => {
+        printUrls();
+        const local = server.resolvedUrls?.local[0];
+        if (local) server.config.logger.info(`  ➜  Demo:    ${new URL(DEMO_PATH, local).href}`);
+      };
+    },
+  };
+}
+
+// The dev server serves the repository root, so /demo/ and every module are reachable.
+export default defineConfig({
+  root: '.',
+  plugins: [printDemoUrl()],
+  server: {
+    open: canOpenBrowser() ? DEMO_PATH : false,
+  },
+  worker: {
+    format: 'es',
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/browser/**', '**/node_modules/**'],
+          pool: 'forks',
+          // globalThis.gc lets memory and allocation tests force a collection.
+          execArgv: ['--expose-gc'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/global-setup.ts'],
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: {
+                executablePath: CHROMIUM_PATH,
+                args: [
+                  '--headless',
+                  '--no-sandbox',
+                  '--disable-gpu',
+                  '--disable-background-networking',
+                  '--disable-component-update',
+                  '--disable-sync',
+                ],
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
