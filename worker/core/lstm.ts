@@ -59,7 +59,84 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 // ---------------------------------------------------------------------------------------------
 // Kernels for one layer and one direction. Outputs first, then inputs, then sizes.
 // `w` holds the parameters, addressed by offsets pWih (G, I), pWhh (G, H), pBih (G), pBhh (G);
-// pBih < 0 means the layer has no bias.
+// pBih < 0 means the layer has no bias. Every inner loop is a dot product over contiguous
+// memory (the backward pass works on transposed copies to keep it so), with four partial sums
+// so that the additions do not wait on each other.
+
+/** Σ_i a[ao + i] * b[bo + i] for i < n. */
+export function dot(a: Floats, ao: number, b: Floats, bo: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[ao + i] * b[bo + i];
+    s1 += a[ao + i + 1] * b[bo + i + 1];
+    s2 += a[ao + i + 2] * b[bo + i + 2];
+    s3 += a[ao + i + 3] * b[bo + i + 3];
+  }
+  for (; i < n; i++) s0 += a[ao + i] * b[bo + i];
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * y[yo + r] (+)= Σ_k A[ao + r*cols + k] * x[xo + k] for r < rows: a row-major matrix times a
+ * vector, four rows at a time so each x[k] is loaded once for four products.
+ */
+export function matvec(
+  y: Floats,
+  yo: number,
+  A: Floats,
+  ao: number,
+  rows: number,
+  cols: number,
+  x: Floats,
+  xo: number,
+  accumulate: boolean,
+): void {
+  let r = 0;
+  for (; r + 3 < rows; r += 4) {
+    const o0 = ao + r * cols;
+    const o1 = o0 + cols;
+    const o2 = o1 + cols;
+    const o3 = o2 + cols;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let k = 0; k < cols; k++) {
+      const xk = x[xo + k];
+      a0 += A[o0 + k] * xk;
+      a1 += A[o1 + k] * xk;
+      a2 += A[o2 + k] * xk;
+      a3 += A[o3 + k] * xk;
+    }
+    if (accumulate) {
+      y[yo + r] += a0;
+      y[yo + r + 1] += a1;
+      y[yo + r + 2] += a2;
+      y[yo + r + 3] += a3;
+    } else {
+      y[yo + r] = a0;
+      y[yo + r + 1] = a1;
+      y[yo + r + 2] = a2;
+      y[yo + r + 3] = a3;
+    }
+  }
+  for (; r < rows; r++) {
+    const a = dot(A, ao + r * cols, x, xo, cols);
+    y[yo + r] = accumulate ? y[yo + r] + a : a;
+  }
+}
+
+/** dst (cols, rows) = transpose of src[off:] (rows, cols). */
+export function transpose(dst: Floats, src: Floats, off: number, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const so = off + r * cols;
+    for (let k = 0; k < cols; k++) dst[k * rows + r] = src[so + k];
+  }
+}
 
 /**
  * Forward through T steps. The caller puts h0 in hs[0:H] and c0 in cs[0:H].
@@ -90,14 +167,9 @@ export function lstmLayerForward(
     const xo = t * I;
     const go = s * G;
     const ho = s * H; // h_{prev} and c_{prev} live at ho, this step's at ho + H
-    for (let r = 0; r < G; r++) {
-      let acc = pBih >= 0 ? w[pBih + r] + w[pBhh + r] : 0;
-      const wi = pWih + r * I;
-      for (let j = 0; j < I; j++) acc += w[wi + j] * x[xo + j];
-      const wh = pWhh + r * H;
-      for (let k = 0; k < H; k++) acc += w[wh + k] * hs[ho + k];
-      gates[go + r] = acc;
-    }
+    matvec(gates, go, w, pWih, G, I, x, xo, false); // z = W_ih x_t
+    matvec(gates, go, w, pWhh, G, H, hs, ho, true); // z += W_hh h_prev
+    if (pBih >= 0) for (let r = 0; r < G; r++) gates[go + r] += w[pBih + r] + w[pBhh + r];
     const yo = t * yStride + yOff;
     for (let k = 0; k < H; k++) {
       const ig = sigmoid(gates[go + k]);
@@ -117,6 +189,15 @@ export function lstmLayerForward(
       y[yo + k] = h;
     }
   }
+}
+
+/** Scratch of lstmLayerBackward, sized for the largest layer and sequence. */
+export interface BackwardScratch {
+  whhT: Floats; // (H, G) W_hh transposed
+  wihT: Floats; // (I, G) W_ih transposed
+  dzT: Floats; // (G, T) dz transposed
+  hsT: Floats; // (H, T) h_prev of every step, transposed
+  xT: Floats; // (I, T) the input of every step, transposed
 }
 
 /**
@@ -147,8 +228,11 @@ export function lstmLayerBackward(
   I: number,
   H: number,
   reverse: boolean,
+  scratch: BackwardScratch,
 ): void {
   const G = 4 * H;
+  const { whhT, wihT, dzT, hsT, xT } = scratch;
+  transpose(whhT, w, pWhh, G, H);
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
     const go = s * G;
@@ -168,36 +252,34 @@ export function lstmLayerBackward(
       dz[go + 2 * H + k] = dck * ig * (1 - gg * gg); // through g = tanh(z_g)
       dz[go + 3 * H + k] = dhk * tc * og * (1 - og); // through o = σ(z_o)
       dc[k] = dck * fg; // d c_prev
-      dh[k] = 0;
     }
     // forward: z += W_hh h_prev, so d h_prev = W_hh^T dz
-    for (let r = 0; r < G; r++) {
-      const a = dz[go + r];
-      const wh = pWhh + r * H;
-      for (let k = 0; k < H; k++) dh[k] += a * w[wh + k];
-    }
+    matvec(dh, 0, whhT, 0, H, G, dz, go, false);
   }
-  // Weight gradients over all steps at once: dW_ih += dz^T X, dW_hh += dz^T H_prev, db += Σ dz.
+  // forward: z_s += W_ih x_t, so dx_t += W_ih^T dz_s
+  transpose(wihT, w, pWih, G, I);
   for (let s = 0; s < T; s++) {
-    const t = reverse ? T - 1 - s : s;
-    const go = s * G;
-    const xo = t * I;
-    const ho = s * H;
-    for (let r = 0; r < G; r++) {
-      const a = dz[go + r];
-      if (pBih >= 0) {
-        dw[pBih + r] += a;
-        dw[pBhh + r] += a;
-      }
-      const wi = pWih + r * I;
-      // forward: z += W_ih x, so dx += W_ih^T dz and dW_ih += dz x^T
-      for (let j = 0; j < I; j++) {
-        dw[wi + j] += a * x[xo + j];
-        dx[xo + j] += a * w[wi + j];
-      }
-      const wh = pWhh + r * H;
-      for (let k = 0; k < H; k++) dw[wh + k] += a * hs[ho + k];
+    const xo = (reverse ? T - 1 - s : s) * I;
+    matvec(dx, xo, wihT, 0, I, G, dz, s * G, true);
+  }
+  // Weight gradients over all steps at once, as dot products over time:
+  // dW_ih += dz^T X, dW_hh += dz^T H_prev, db_ih = db_hh += Σ_s dz.
+  transpose(dzT, dz, 0, T, G);
+  transpose(hsT, hs, 0, T, H); // rows 0..T-1 of hs are the h_prev of steps 0..T-1
+  for (let s = 0; s < T; s++) {
+    const xo = (reverse ? T - 1 - s : s) * I;
+    for (let j = 0; j < I; j++) xT[j * T + s] = x[xo + j];
+  }
+  for (let r = 0; r < G; r++) {
+    const zo = r * T;
+    if (pBih >= 0) {
+      let sum = 0;
+      for (let s = 0; s < T; s++) sum += dzT[zo + s];
+      dw[pBih + r] += sum;
+      dw[pBhh + r] += sum;
     }
+    matvec(dw, pWih + r * I, xT, 0, I, T, dzT, zo, true);
+    matvec(dw, pWhh + r * H, hsT, 0, H, T, dzT, zo, true);
   }
 }
 
@@ -249,6 +331,7 @@ export class LSTM {
   private dropped: Floats[] = []; // per layer l > 0: (T, D*H) its input after dropout
   private masks: Floats[] = []; // per layer l > 0: (T, D*H) mask / (1 - p)
   private dins: Floats[] = []; // per layer: (T, I_l) d loss / d its input
+  private scratch: BackwardScratch;
   private readonly dh: Floats; // (H) scratch
   private readonly dc: Floats;
   private readonly stepZ: Floats; // (G) scratch of stepForward
@@ -302,6 +385,7 @@ export class LSTM {
     this.dh = allocFloats(dt, H);
     this.dc = allocFloats(dt, H);
     this.stepZ = allocFloats(dt, G);
+    this.scratch = { whhT: this.dh, wihT: this.dh, dzT: this.dh, hsT: this.dh, xT: this.dh };
     this.ensureCapacity(1);
   }
 
@@ -333,6 +417,14 @@ export class LSTM {
       this.dropped.push(allocFloats(dt, needs ? cap * D * H : 0));
       this.masks.push(allocFloats(dt, needs ? cap * D * H : 0));
     }
+    const maxI = Math.max(this.inputSize, L > 1 ? D * H : 0);
+    this.scratch = {
+      whhT: allocFloats(dt, H * G),
+      wihT: allocFloats(dt, maxI * G),
+      dzT: allocFloats(dt, G * cap),
+      hsT: allocFloats(dt, H * cap),
+      xT: allocFloats(dt, maxI * cap),
+    };
     this.capacity = cap;
   }
 
@@ -450,6 +542,7 @@ export class LSTM {
           I,
           H,
           d === 1,
+          this.scratch,
         );
         for (let k = 0; k < H; k++) {
           this.dh0[ld * H + k] = dh[k];
@@ -471,7 +564,7 @@ export class LSTM {
    * x[xOff : xOff + inputSize] is the input. This is how a live state advances and how an
    * autoregressive forecast rolls forward; it allocates nothing.
    */
-  stepForward(x: ArrayLike<number>, xOff: number, h: Floats, c: Floats): void {
+  stepForward(x: Floats, xOff: number, h: Floats, c: Floats): void {
     if (this.bidirectional)
       throw new CoreError('bad-call', 'stepForward needs a unidirectional LSTM');
     const { hiddenSize: H, numLayers: L } = this;
@@ -487,14 +580,9 @@ export class LSTM {
       const pWhh = this.offsets[l * 4 + 1];
       const pBih = this.offsets[l * 4 + 2];
       const pBhh = this.offsets[l * 4 + 3];
-      for (let r = 0; r < G; r++) {
-        let acc = pBih >= 0 ? w[pBih + r] + w[pBhh + r] : 0;
-        const wi = pWih + r * I;
-        for (let j = 0; j < I; j++) acc += w[wi + j] * inp[io + j];
-        const wh = pWhh + r * H;
-        for (let k = 0; k < H; k++) acc += w[wh + k] * h[ho + k];
-        z[r] = acc;
-      }
+      matvec(z, 0, w, pWih, G, I, inp, io, false);
+      matvec(z, 0, w, pWhh, G, H, h, ho, true);
+      if (pBih >= 0) for (let r = 0; r < G; r++) z[r] += w[pBih + r] + w[pBhh + r];
       for (let k = 0; k < H; k++) {
         const cv = sigmoid(z[H + k]) * c[ho + k] + sigmoid(z[k]) * Math.tanh(z[2 * H + k]);
         c[ho + k] = cv;
