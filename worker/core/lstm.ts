@@ -54,31 +54,13 @@ export interface LSTMGradients {
   params: Record<string, number[] | number[][]>;
 }
 
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
 // ---------------------------------------------------------------------------------------------
 // Kernels for one layer and one direction. Outputs first, then inputs, then sizes.
 // `w` holds the parameters, addressed by offsets pWih (G, I), pWhh (G, H), pBih (G), pBhh (G);
 // pBih < 0 means the layer has no bias. Every inner loop is a dot product over contiguous
-// memory (the backward pass works on transposed copies to keep it so), with four partial sums
-// so that the additions do not wait on each other.
-
-/** Σ_i a[ao + i] * b[bo + i] for i < n. */
-export function dot(a: Floats, ao: number, b: Floats, bo: number, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    s0 += a[ao + i] * b[bo + i];
-    s1 += a[ao + i + 1] * b[bo + i + 1];
-    s2 += a[ao + i + 2] * b[bo + i + 2];
-    s3 += a[ao + i + 3] * b[bo + i + 3];
-  }
-  for (; i < n; i++) s0 += a[ao + i] * b[bo + i];
-  return s0 + s1 + (s2 + s3);
-}
+// memory (the backward pass works on transposed copies to keep it so), four rows at a time.
+// No helper here returns a number: V8 boxes a returned double when it does not inline the call,
+// and the hot path must not allocate (test/core/alloc.test.ts).
 
 /**
  * y[yo + r] (+)= Σ_k A[ao + r*cols + k] * x[xo + k] for r < rows: a row-major matrix times a
@@ -125,7 +107,9 @@ export function matvec(
     }
   }
   for (; r < rows; r++) {
-    const a = dot(A, ao + r * cols, x, xo, cols);
+    const o = ao + r * cols;
+    let a = 0;
+    for (let k = 0; k < cols; k++) a += A[o + k] * x[xo + k];
     y[yo + r] = accumulate ? y[yo + r] + a : a;
   }
 }
@@ -172,10 +156,10 @@ export function lstmLayerForward(
     if (pBih >= 0) for (let r = 0; r < G; r++) gates[go + r] += w[pBih + r] + w[pBhh + r];
     const yo = t * yStride + yOff;
     for (let k = 0; k < H; k++) {
-      const ig = sigmoid(gates[go + k]);
-      const fg = sigmoid(gates[go + H + k]);
+      const ig = 1 / (1 + Math.exp(-gates[go + k]));
+      const fg = 1 / (1 + Math.exp(-gates[go + H + k]));
       const gg = Math.tanh(gates[go + 2 * H + k]);
-      const og = sigmoid(gates[go + 3 * H + k]);
+      const og = 1 / (1 + Math.exp(-gates[go + 3 * H + k]));
       gates[go + k] = ig;
       gates[go + H + k] = fg;
       gates[go + 2 * H + k] = gg;
@@ -584,11 +568,19 @@ export class LSTM {
       matvec(z, 0, w, pWhh, G, H, h, ho, true);
       if (pBih >= 0) for (let r = 0; r < G; r++) z[r] += w[pBih + r] + w[pBhh + r];
       for (let k = 0; k < H; k++) {
-        const cv = sigmoid(z[H + k]) * c[ho + k] + sigmoid(z[k]) * Math.tanh(z[2 * H + k]);
+        const ig = 1 / (1 + Math.exp(-z[k]));
+        const fg = 1 / (1 + Math.exp(-z[H + k]));
+        const og = 1 / (1 + Math.exp(-z[3 * H + k]));
+        const cv = fg * c[ho + k] + ig * Math.tanh(z[2 * H + k]);
         c[ho + k] = cv;
-        h[ho + k] = sigmoid(z[3 * H + k]) * Math.tanh(cv);
+        h[ho + k] = og * Math.tanh(cv);
       }
     }
+  }
+
+  /** Reseeds the generator of dropout masks (the initialisation has already been drawn). */
+  reseed(seed: number): void {
+    this.prng.seed(seed);
   }
 
   private applyDropout(l: number, T: number): Floats {
@@ -598,8 +590,9 @@ export class LSTM {
     const dropped = this.dropped[l];
     const keep = 1 - this.dropout;
     const scale = 1 / keep;
+    this.prng.fillUniform(mask, n);
     for (let i = 0; i < n; i++) {
-      const m = this.prng.next() < keep ? scale : 0;
+      const m = mask[i] < keep ? scale : 0;
       mask[i] = m;
       dropped[i] = out[i] * m;
     }

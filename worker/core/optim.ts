@@ -159,16 +159,25 @@ export class SGD implements Optimizer {
 /**
  * Scales the arena's gradients so that their global L2 norm is at most maxNorm, as
  * torch.nn.utils.clip_grad_norm_: coefficient maxNorm / (norm + 1e-6), clamped at 1.
- * Returns the norm before clipping. If it is not finite the gradients are left untouched
- * (PyTorch would multiply them by NaN): the caller must skip the step.
+ * Returns the norm before clipping (also left in arena.gradNorm). If it is not finite the
+ * gradients are left untouched (PyTorch would multiply them by NaN): the caller must skip the step.
  */
 export function clipGradNorm(arena: ParamArena, maxNorm: number): number {
+  clipGrads(arena, maxNorm);
+  return arena.gradNorm;
+}
+
+/**
+ * clipGradNorm for a hot path: the same, returning nothing; the norm is in arena.gradNorm.
+ * (V8 boxes a returned double whenever it does not inline the call, which would allocate.)
+ */
+export function clipGrads(arena: ParamArena, maxNorm: number): void {
   const g = arena.grad;
   let sq = 0;
   for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
   const norm = Math.sqrt(sq);
-  if (!Number.isFinite(norm)) return norm;
+  arena.gradNorm = norm;
+  if (!Number.isFinite(norm)) return;
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) for (let i = 0; i < g.length; i++) g[i] *= coef;
-  return norm;
 }

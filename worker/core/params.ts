@@ -26,6 +26,8 @@ export class ParamArena {
   data: Floats;
   /** d loss / d data, same layout. Backward passes accumulate (+=) into it. */
   grad: Floats;
+  /** The global L2 norm of grad measured by the last clipGrads / clipGradNorm. */
+  gradNorm = NaN;
   readonly entries: ParamEntry[] = [];
   private readonly byName = new Map<string, ParamEntry>();
 

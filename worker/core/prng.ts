@@ -3,10 +3,9 @@
 // so a given seed gives the same weights, dropout masks and replay order everywhere.
 
 export class Prng {
-  private a = 0;
-  private b = 0;
-  private c = 0;
-  private d = 0;
+  // The state lives in a typed array, not in fields: a field holding a 32-bit value that does
+  // not fit V8's small integers is boxed, and every draw would allocate.
+  private readonly s = new Uint32Array(4);
   private spare = NaN; // the second value of the last Box-Muller pair
 
   constructor(seed: number) {
@@ -23,23 +22,21 @@ export class Prng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    for (let i = 0; i < 4; i++) this.s[i] = next();
     this.spare = NaN;
   }
 
   /** A uniform 32-bit unsigned integer. */
   nextU32(): number {
-    const r = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
+    const s = this.s;
+    const r = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
     return r;
   }
 
@@ -48,6 +45,18 @@ export class Prng {
     const hi = this.nextU32() >>> 5; // 27 bits
     const lo = this.nextU32() >>> 6; // 26 bits
     return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /**
+   * Fills out[0:n] with uniforms in [0, 1), the same numbers n calls of next() would give.
+   * Allocates nothing: for masks on a hot path (a returned double may be boxed by V8).
+   */
+  fillUniform(out: { [i: number]: number }, n: number): void {
+    for (let i = 0; i < n; i++) {
+      const hi = this.nextU32() >>> 5;
+      const lo = this.nextU32() >>> 6;
+      out[i] = (hi * 67108864 + lo) / 9007199254740992;
+    }
   }
 
   /** Uniform in [lo, hi). */
@@ -76,12 +85,12 @@ export class Prng {
   }
 
   /** The generator's state, to snapshot and restore it exactly. */
-  getState(): [number, number, number, number] {
-    return [this.a, this.b, this.c, this.d];
+  getState(): number[] {
+    return Array.from(this.s);
   }
 
   setState(state: readonly number[]): void {
-    [this.a, this.b, this.c, this.d] = state;
+    this.s.set(state);
     this.spare = NaN;
   }
 }

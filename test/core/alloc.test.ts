@@ -1,0 +1,50 @@
+// A training step and a forecast allocate nothing once the model is built: after 10,000 steps
+// the heap and the typed-array memory have not grown and no garbage collection has run.
+//
+// The steps run in a child process (test/core/alloc-probe.ts, plain Node through tsx) with
+// --no-concurrent-recompilation, so that what V8 compiles does not depend on timing: with
+// background compilation V8 now and then settles on code that boxes one returned number per
+// step (16 bytes), which would make this test flaky without telling us anything about our code.
+
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+interface ProbeResult {
+  steps: number;
+  heapGrowth: number;
+  bufferGrowth: number;
+  gcs: number;
+  finite: boolean;
+}
+
+function probe(...args: string[]): ProbeResult {
+  const script = fileURLToPath(new URL('./alloc-probe.ts', import.meta.url));
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--no-concurrent-recompilation', '--import', 'tsx', script, ...args],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as ProbeResult;
+}
+
+// What compiling the warmed-up code may still add once, whatever the number of steps.
+const ONE_TIME = 64 * 1024;
+
+describe('the hot path allocates nothing', () => {
+  it('10,000 training steps (dropout on), each with a 50-step forecast', () => {
+    const r = probe();
+    expect(r.finite).toBe(true);
+    expect(r.steps).toBe(10000);
+    expect(r.gcs, `garbage collections during the steps: ${r.gcs}`).toBe(0);
+    expect(r.bufferGrowth, `typed-array memory grew by ${r.bufferGrowth} bytes`).toBe(0);
+    expect(r.heapGrowth, `heap grew by ${r.heapGrowth} bytes over ${r.steps} steps`).toBeLessThan(
+      ONE_TIME,
+    );
+  }, 60_000);
+
+  it('the check can fail: one 16-byte object every other step is caught', () => {
+    const r = probe('--allocate');
+    expect(r.gcs > 0 || r.heapGrowth >= ONE_TIME).toBe(true);
+  }, 60_000);
+});
