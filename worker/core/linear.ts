@@ -171,6 +171,26 @@ export class Linear {
     }
   }
 
+  /**
+   * Backward of forwardRow: dx[dxOff : dxOff+I] = W^T dy (overwritten); parameter gradients
+   * accumulate. x is the row forwardRow saw.
+   */
+  backwardRow(dx: Floats, dxOff: number, dy: Floats, dyOff: number, x: Floats, xOff: number): void {
+    const { inFeatures: I, outFeatures: O } = this;
+    const w = this.arena.data;
+    const dw = this.arena.grad;
+    dx.fill(0, dxOff, dxOff + I);
+    for (let o = 0; o < O; o++) {
+      const a = dy[dyOff + o];
+      if (this.pB >= 0) dw[this.pB + o] += a;
+      const wo = this.pW + o * I;
+      for (let i = 0; i < I; i++) {
+        dw[wo + i] += a * x[xOff + i];
+        dx[dxOff + i] += a * w[wo + i];
+      }
+    }
+  }
+
   // Convenience layer, in PyTorch's shapes.
 
   stateDict(): Record<string, number[] | number[][]> {

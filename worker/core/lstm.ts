@@ -578,6 +578,15 @@ export class LSTM {
     }
   }
 
+  /** The dropout generator's state, to snapshot and restore a model exactly. */
+  rngState(): number[] {
+    return this.prng.getState();
+  }
+
+  setRngState(state: readonly number[]): void {
+    this.prng.setState(state);
+  }
+
   /** Reseeds the generator of dropout masks (the initialisation has already been drawn). */
   reseed(seed: number): void {
     this.prng.seed(seed);

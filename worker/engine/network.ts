@@ -1,0 +1,231 @@
+// The network the forecaster trains: LSTM(I, H, L) and a Linear head, in one parameter arena,
+// with the optimiser and the divergence guard. It knows windows of normalised numbers only;
+// what they mean is the forecaster's business.
+//
+// W = window, I = input size, H = hidden, L = layers, h = horizon.
+// 'direct':    the head maps the last hidden state to h outputs (one per horizon step).
+// 'recursive': the head maps every hidden state to 1 output, the next step's value.
+
+import {
+  Adam,
+  AdamW,
+  clipGrads,
+  Linear,
+  LSTM,
+  ParamArena,
+  SGD,
+  type Floats,
+  type Optimizer,
+} from '../core';
+
+export interface NetworkOptions {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  dropout: number;
+  window: number;
+  horizon: number;
+  strategy: 'direct' | 'recursive';
+  optimizer: 'adam' | 'adamw' | 'sgd';
+  learningRate: number;
+  seed: number;
+}
+
+/** How often (in good steps) the last known-good weights are saved for the divergence guard. */
+const SAVE_EVERY = 25;
+const MAX_GRAD_NORM = 1.0;
+
+export type StepOutcome = 'ok' | 'skipped' | 'restored';
+
+export class Network {
+  readonly o: NetworkOptions;
+  readonly arena = new ParamArena('float32');
+  readonly lstm: LSTM;
+  readonly head: Linear;
+  readonly opt: Optimizer;
+  /** Outputs per window: h ('direct') or W ('recursive'). */
+  readonly outputs: number;
+  /** (W, I) the window being trained on or predicted from; the caller fills it. */
+  readonly x: Float32Array;
+  /** (outputs) targets and their weights (0 = unknown or not to be learnt). */
+  readonly target: Float64Array;
+  readonly weight: Float64Array;
+  steps = 0;
+  divergences = 0;
+
+  private readonly pred: Float32Array; // (outputs)
+  private readonly dpred: Float32Array; // (outputs)
+  private readonly dOut: Float32Array; // (W, H) d loss / d LSTM output
+  private readonly dLast: Float32Array; // (H)
+  private readonly h: Float32Array; // (L, H) state for rolling forward
+  private readonly c: Float32Array;
+  private readonly y: Float32Array; // (I) one input row
+  private readonly good: Float32Array[]; // last known-good params and moments
+  private goodT = 0;
+
+  constructor(o: NetworkOptions) {
+    this.o = o;
+    const { inputSize: I, hiddenSize: H, numLayers: L, window: W } = o;
+    this.lstm = new LSTM(
+      { inputSize: I, hiddenSize: H, numLayers: L, dropout: o.dropout, seed: o.seed },
+      { arena: this.arena, prefix: 'lstm.' },
+    );
+    this.outputs = o.strategy === 'direct' ? o.horizon : W;
+    const out = o.strategy === 'direct' ? o.horizon : 1;
+    this.head = new Linear(
+      { inFeatures: H, outFeatures: out, seed: o.seed + 1 },
+      { arena: this.arena, prefix: 'head.' },
+    );
+    this.opt =
+      o.optimizer === 'sgd'
+        ? new SGD(this.arena, { lr: o.learningRate, momentum: 0.9 })
+        : o.optimizer === 'adamw'
+          ? new AdamW(this.arena, { lr: o.learningRate })
+          : new Adam(this.arena, { lr: o.learningRate });
+    this.x = new Float32Array(W * I);
+    this.target = new Float64Array(this.outputs);
+    this.weight = new Float64Array(this.outputs);
+    this.pred = new Float32Array(Math.max(this.outputs, o.horizon));
+    this.dpred = new Float32Array(this.outputs);
+    this.dOut = new Float32Array(W * H);
+    this.dLast = new Float32Array(H);
+    this.h = new Float32Array(L * H);
+    this.c = new Float32Array(L * H);
+    this.y = new Float32Array(I);
+    this.lstm.ensureCapacity(W);
+    this.head.ensureCapacity(W);
+    this.good = [
+      new Float32Array(this.arena.size),
+      ...this.opt.moments.map((m) => new Float32Array(m.length)),
+    ];
+    this.saveGood();
+  }
+
+  /**
+   * Forward and backward over the window in x against target/weight, accumulating gradients
+   * scaled by `scale` (1 / batch size). Returns the weighted L1 loss of this window, or NaN if
+   * it had nothing to learn.
+   */
+  accumulate(scale: number): number {
+    const { window: W, hiddenSize: H } = this.o;
+    const n = this.outputs;
+    let wsum = 0;
+    for (let i = 0; i < n; i++) wsum += this.weight[i];
+    if (!(wsum > 0)) return NaN;
+    const lstm = this.lstm;
+    lstm.forwardSeq(this.x, W, null, null, true);
+    if (this.o.strategy === 'direct') this.head.forwardRow(this.pred, 0, lstm.output, (W - 1) * H);
+    else this.head.forwardSeq(lstm.output, W);
+    const pred = this.o.strategy === 'direct' ? this.pred : this.head.output;
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const w = this.weight[i] / wsum;
+      const d = pred[i] - this.target[i];
+      loss += w * Math.abs(d); // L1: the median is what MAE rewards
+      this.dpred[i] = (d > 0 ? w : d < 0 ? -w : 0) * scale;
+    }
+    if (this.o.strategy === 'direct') {
+      this.dOut.fill(0);
+      this.head.backwardRow(this.dLast, 0, this.dpred, 0, lstm.output, (W - 1) * H);
+      this.dOut.set(this.dLast, (W - 1) * H);
+      lstm.backwardSeq(this.dOut, W);
+    } else {
+      this.head.backwardSeq(this.dpred, W);
+      lstm.backwardSeq(this.head.dinput, W);
+    }
+    return loss;
+  }
+
+  /**
+   * Clips and applies the accumulated gradients, then zeroes them. A non-finite gradient norm
+   * skips the step; non-finite weights after it restore the last good weights and moments and
+   * halve the learning rate. Nothing non-finite ever stays in the weights.
+   */
+  step(): StepOutcome {
+    clipGrads(this.arena, MAX_GRAD_NORM);
+    if (!Number.isFinite(this.arena.gradNorm)) {
+      this.arena.zeroGrad();
+      this.divergences++;
+      return 'skipped';
+    }
+    this.opt.step();
+    this.arena.zeroGrad();
+    const p = this.arena.data;
+    let finite = true;
+    for (let i = 0; i < p.length; i++) {
+      if (!Number.isFinite(p[i])) {
+        finite = false;
+        break;
+      }
+    }
+    if (!finite) {
+      this.restoreGood();
+      this.opt.lr *= 0.5;
+      this.divergences++;
+      return 'restored';
+    }
+    this.steps++;
+    if (this.steps % SAVE_EVERY === 0) this.saveGood();
+    return 'ok';
+  }
+
+  /**
+   * Predicts from the window in x (evaluation mode) into out[0:h], in normalised units.
+   * 'recursive' rolls forward h steps from the state at the window's end, asking nextInput to
+   * fill the input row for step k from the prediction for it.
+   */
+  predict(
+    out: Float64Array,
+    nextInput: (k: number, pred: number, row: Float32Array) => void,
+  ): void {
+    const { window: W, hiddenSize: H, numLayers: L, horizon } = this.o;
+    const lstm = this.lstm;
+    lstm.forwardSeq(this.x, W, null, null, false);
+    if (this.o.strategy === 'direct') {
+      this.head.forwardRow(this.pred, 0, lstm.output, (W - 1) * H);
+      for (let k = 0; k < horizon; k++) out[k] = this.pred[k];
+      return;
+    }
+    // A copy of the state at the end of the window; the live state is left as it is.
+    this.h.set(lstm.hn.subarray(0, L * H));
+    this.c.set(lstm.cn.subarray(0, L * H));
+    this.head.forwardRow(this.pred, 0, lstm.output, (W - 1) * H);
+    for (let k = 0; k < horizon; k++) {
+      const p = this.pred[0];
+      out[k] = p;
+      if (k === horizon - 1) break;
+      nextInput(k, p, this.y);
+      lstm.stepForward(this.y, 0, this.h, this.c);
+      this.head.forwardRow(this.pred, 0, this.h, (L - 1) * H);
+    }
+  }
+
+  /** The last known-good params and moments (for snapshots). */
+  goodState(): { arrays: Float32Array[]; t: number } {
+    return { arrays: this.good, t: this.goodT };
+  }
+
+  setGoodState(arrays: readonly Float32Array[], t: number): void {
+    arrays.forEach((a, i) => this.good[i].set(a));
+    this.goodT = t;
+  }
+
+  /** After loading foreign weights: fresh optimiser moments, and these weights are the good ones. */
+  resetOptimizerAfterImport(): void {
+    for (const m of this.opt.moments) m.fill(0);
+    this.opt.t = 0;
+    this.saveGood();
+  }
+
+  private saveGood(): void {
+    this.good[0].set(this.arena.data);
+    this.opt.moments.forEach((m, i) => this.good[i + 1].set(m));
+    this.goodT = this.opt.t;
+  }
+
+  private restoreGood(): void {
+    (this.arena.data as Float32Array).set(this.good[0]);
+    this.opt.moments.forEach((m, i) => (m as Floats).set(this.good[i + 1]));
+    this.opt.t = this.goodT;
+  }
+}
