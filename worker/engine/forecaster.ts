@@ -182,12 +182,9 @@ export class Forecaster {
    */
   push(values: unknown, times?: unknown): PushResult {
     const F = this.F;
-    const list: ArrayLike<unknown> =
-      typeof values === 'number' || values === null || values === undefined
-        ? [values]
-        : asList(values, 'values');
+    const list: ArrayLike<unknown> = isList(values) ? values : [values];
     const n = Math.floor(list.length / F);
-    if (list.length % F !== 0 || (list.length === 0 && typeof values !== 'number')) {
+    if (list.length % F !== 0 || list.length === 0) {
       this.pushed += Math.max(1, n);
       this.rejected += Math.max(1, n);
       throw new EngineError(
@@ -197,7 +194,7 @@ export class Forecaster {
     }
     let timeList: ArrayLike<unknown> | null = null;
     if (times !== undefined && times !== null) {
-      timeList = typeof times === 'number' ? [times] : asList(times, 'times');
+      timeList = isList(times) ? times : [times];
       if (timeList.length !== n) {
         this.pushed += n;
         this.rejected += n;
@@ -666,9 +663,7 @@ export class Forecaster {
         this.scaleSeed,
       ]),
       featureStats: Float64Array.from([...this.fMean, ...this.fDev]),
-      pending: [this.pendIndex, this.pendMean, this.pendLow, this.pendUp, this.pendCand].map((a) =>
-        a.slice(),
-      ),
+      pending: this.pending().map((a) => a.slice()),
       errors: this.err.slice(),
       conformal: {
         alpha: this.conformal.alpha.slice(),
@@ -739,10 +734,10 @@ export class Forecaster {
     expect('buffer.times', b.times, Float64Array, N);
     expect('scalars', s.scalars, Float64Array, 14);
     expect('featureStats', s.featureStats, Float64Array, 2 * f.F);
-    const pendSizes = [h, h * h, h * h, h * h, h * 3 * h, h];
-    if (!Array.isArray(s.pending) || s.pending.length !== 6)
+    const pending = f.pending();
+    if (!Array.isArray(s.pending) || s.pending.length !== pending.length)
       throw new EngineError('bad-snapshot', 'restore: pending forecasts do not match');
-    s.pending.forEach((p, i) => expect(`pending[${i}]`, p, Float64Array, pendSizes[i]));
+    s.pending.forEach((p, i) => expect(`pending[${i}]`, p, Float64Array, pending[i].length));
     expect('errors', s.errors, Float64Array, 8 * h);
     const c = s.conformal;
     if (!c) throw new EngineError('bad-snapshot', 'restore: no conformal state');
@@ -791,9 +786,7 @@ export class Forecaster {
     ] = v;
     f.fMean.set(s.featureStats!.subarray(0, f.F));
     f.fDev.set(s.featureStats!.subarray(f.F));
-    [f.pendIndex, f.pendMean, f.pendLow, f.pendUp, f.pendCand].forEach((p, i) =>
-      p.set(s.pending![i]),
-    );
+    f.pending().forEach((p, i) => p.set(s.pending![i]));
     f.err.set(s.errors!);
     f.conformal.alpha.set(c.alpha);
     f.conformal.errors.set(c.errors);
@@ -804,6 +797,11 @@ export class Forecaster {
     f.rng.setState(s.replayRng!);
     f.recomputeCurrent();
     return f;
+  }
+
+  /** The forecasts waiting for their outcomes, in snapshot order. */
+  private pending(): Float64Array[] {
+    return [this.pendIndex, this.pendMean, this.pendLow, this.pendUp, this.pendCand, this.pendBar];
   }
 
   /** Rebuilds the served forecast from the restored pending slot of the newest sample. */
@@ -871,13 +869,8 @@ function now(): number {
   return performance.now();
 }
 
-function asList(v: unknown, what: string): ArrayLike<unknown> {
-  if (Array.isArray(v)) return v;
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v as unknown as ArrayLike<number>;
-  throw new EngineError(
-    'bad-shape',
-    `push: ${what} must be a number or an array of numbers, found ${describe(v)}`,
-  );
+function isList(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 }
 
 function describe(v: unknown): string {
