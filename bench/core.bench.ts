@@ -448,8 +448,27 @@ runMain(async () => {
     console.log(report(rep));
   }
 
+  // The engine: does a Forecaster with hidden 32 keep up with 200 samples/s on one core?
+  const eng = await runChild<{ samplesPerSecond: number; stepsPerSample: number; skill: number }>(
+    ...tsChild('engine.ts', ['--samples', quick ? '1500' : '3000']),
+    'engine throughput',
+  );
+  console.log('');
+  console.log('== the Forecaster (hidden 32, horizon 12, default budget), one core ==');
+  console.log(
+    `  ${fmt(eng.samplesPerSecond)} samples/s pushed one by one, each with ${fmt(eng.stepsPerSample)} ` +
+      `training step(s) (4 windows each) and a fresh forecast; skill vs naive ${fmt(eng.skill)}`,
+  );
+  const engineCheck: Check = {
+    config: '32x1',
+    what: 'Forecaster keeps up',
+    target: '>= 200 /s',
+    value: `${fmt(eng.samplesPerSecond)} /s`,
+    pass: eng.samplesPerSecond >= 200 && eng.stepsPerSample >= 1,
+  };
+
   // Summary.
-  const all = reports.flatMap((r) => r.checks);
+  const all = [...reports.flatMap((r) => r.checks), engineCheck];
   const measured = all.filter((c) => c.pass !== null);
   const passed = measured.filter((c) => c.pass).length;
   console.log('');

@@ -4,6 +4,13 @@
 //   α_k ← α_k + γ (α - miss)        (miss = 1 when the outcome fell outside the interval)
 // so the long-run miss rate tracks α = 1 - coverage even when the data shifts.
 
+export interface ConformalState {
+  alpha: Float64Array;
+  errors: Float64Array;
+  seen: Float64Array;
+  sorted: Float64Array;
+}
+
 export class AdaptiveConformal {
   readonly horizon: number;
   readonly size: number; // R, errors kept per horizon step
@@ -15,7 +22,8 @@ export class AdaptiveConformal {
   readonly errors: Float64Array;
   /** (h) errors seen per step (the ring holds the last min(seen, R)). */
   readonly seen: Float64Array;
-  private readonly scratch: Float64Array;
+  /** (h, R) the same errors kept sorted, so a quantile is a lookup. */
+  readonly sorted: Float64Array;
 
   constructor(horizon: number, coverage: number, size = 256, gamma = 0.005) {
     this.horizon = horizon;
@@ -25,15 +33,56 @@ export class AdaptiveConformal {
     this.alpha = new Float64Array(horizon).fill(this.target);
     this.errors = new Float64Array(horizon * size);
     this.seen = new Float64Array(horizon);
-    this.scratch = new Float64Array(size);
+    this.sorted = new Float64Array(horizon * size);
   }
 
   /** Records the outcome of a forecast for step k (0-based): its absolute error and whether it missed. */
   update(k: number, absError: number, missed: boolean): void {
+    const R = this.size;
     const n = this.seen[k]++;
-    this.errors[k * this.size + (n % this.size)] = absError;
+    const o = k * R;
+    const sorted = this.sorted;
+    let len = Math.min(n, R);
+    if (n >= R) {
+      // the error falling out of the ring leaves the sorted copy too
+      const old = this.errors[o + (n % R)];
+      const at = lowerBound(sorted, o, o + len, old);
+      sorted.copyWithin(at, at + 1, o + len);
+      len--;
+    }
+    this.errors[o + (n % R)] = absError;
+    const at = lowerBound(sorted, o, o + len, absError);
+    sorted.copyWithin(at + 1, at, o + len);
+    sorted[at] = absError;
     const a = this.alpha[k] + this.gamma * (this.target - (missed ? 1 : 0));
     this.alpha[k] = Math.min(1, Math.max(-0.5, a));
+  }
+
+  /** Its state as copies, for a snapshot. */
+  state(): ConformalState {
+    return {
+      alpha: this.alpha.slice(),
+      errors: this.errors.slice(),
+      seen: this.seen.slice(),
+      sorted: this.sorted.slice(),
+    };
+  }
+
+  /** Restores a state() of a calibrator of the same shape; returns what does not fit, or null. */
+  setState(s: ConformalState | undefined): string | null {
+    if (!s || typeof s !== 'object') return 'missing';
+    const own = this.state();
+    for (const key of ['alpha', 'errors', 'seen', 'sorted'] as const) {
+      const a = s[key];
+      if (!(a instanceof Float64Array) || a.length !== own[key].length) {
+        return `${key} should be Float64Array(${own[key].length})`;
+      }
+    }
+    this.alpha.set(s.alpha);
+    this.errors.set(s.errors);
+    this.seen.set(s.seen);
+    this.sorted.set(s.sorted);
+    return null;
   }
 
   /** Half-width for step k, or NaN until enough errors have been seen. */
@@ -41,13 +90,24 @@ export class AdaptiveConformal {
     const n = Math.min(this.seen[k], this.size);
     if (n < minErrors) return NaN;
     const level = 1 - this.alpha[k];
-    const s = this.scratch.subarray(0, n);
-    s.set(this.errors.subarray(k * this.size, k * this.size + n));
-    s.sort();
-    if (level >= 1) return s[n - 1] * (1 + (level - 1) * 4); // beyond the data: widen past the max
+    const o = k * this.size;
+    const max = this.sorted[o + n - 1];
+    if (level >= 1) return max * (1 + (level - 1) * 4); // beyond the data: widen past the max
     if (level <= 0) return 0;
     // the ceil((n+1) level)-th smallest, the split-conformal quantile
     const idx = Math.min(n - 1, Math.max(0, Math.ceil((n + 1) * level) - 1));
-    return s[idx];
+    return this.sorted[o + idx];
   }
+}
+
+/** First index in a[from:to] (sorted) whose value is >= v. */
+function lowerBound(a: Float64Array, from: number, to: number, v: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

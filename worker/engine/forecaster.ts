@@ -26,7 +26,7 @@
 import { Prng } from '../core';
 import { ANOMALY, GAP, SampleBuffer } from './buffer';
 import { resolveOptions, type ResolvedOptions } from './config';
-import { AdaptiveConformal } from './conformal';
+import { AdaptiveConformal, type ConformalState } from './conformal';
 import { EngineError, type ErrorInfo } from './errors';
 import { Network } from './network';
 import { detectSeason } from './season';
@@ -64,8 +64,8 @@ export interface ForecasterSnapshot {
   featureStats: Float64Array;
   pending: Float64Array[];
   errors: Float64Array;
-  conformal: { alpha: Float64Array; errors: Float64Array; seen: Float64Array };
-  anomalyBar: { alpha: Float64Array; errors: Float64Array; seen: Float64Array };
+  conformal: ConformalState;
+  anomalyBar: ConformalState;
   replayRng: number[];
 }
 
@@ -665,16 +665,8 @@ export class Forecaster {
       featureStats: Float64Array.from([...this.fMean, ...this.fDev]),
       pending: this.pending().map((a) => a.slice()),
       errors: this.err.slice(),
-      conformal: {
-        alpha: this.conformal.alpha.slice(),
-        errors: this.conformal.errors.slice(),
-        seen: this.conformal.seen.slice(),
-      },
-      anomalyBar: {
-        alpha: this.anomalyBar.alpha.slice(),
-        errors: this.anomalyBar.errors.slice(),
-        seen: this.anomalyBar.seen.slice(),
-      },
+      conformal: this.conformal.state(),
+      anomalyBar: this.anomalyBar.state(),
       replayRng: this.rng.getState(),
     };
   }
@@ -739,21 +731,18 @@ export class Forecaster {
       throw new EngineError('bad-snapshot', 'restore: pending forecasts do not match');
     s.pending.forEach((p, i) => expect(`pending[${i}]`, p, Float64Array, pending[i].length));
     expect('errors', s.errors, Float64Array, 8 * h);
-    const c = s.conformal;
-    if (!c) throw new EngineError('bad-snapshot', 'restore: no conformal state');
-    expect('conformal.alpha', c.alpha, Float64Array, h);
-    expect('conformal.errors', c.errors, Float64Array, h * f.conformal.size);
-    expect('conformal.seen', c.seen, Float64Array, h);
-    const a = s.anomalyBar;
-    if (!a) throw new EngineError('bad-snapshot', 'restore: no anomaly bar state');
-    expect('anomalyBar.alpha', a.alpha, Float64Array, 1);
-    expect('anomalyBar.errors', a.errors, Float64Array, f.anomalyBar.size);
-    expect('anomalyBar.seen', a.seen, Float64Array, 1);
     for (let i = 0; i < s.params!.length; i++) {
       if (!Number.isFinite(s.params![i]))
         throw new EngineError('bad-snapshot', `restore: params[${i}] is ${s.params![i]}`);
     }
-    // all checked: now copy
+    // f is new: a failure below leaves nothing half-restored behind
+    for (const [what, cal, state] of [
+      ['conformal', f.conformal, s.conformal],
+      ['anomalyBar', f.anomalyBar, s.anomalyBar],
+    ] as const) {
+      const problem = cal.setState(state);
+      if (problem) throw new EngineError('bad-snapshot', `restore: ${what}: ${problem}`);
+    }
     (net.arena.data as Float32Array).set(s.params!);
     net.opt.moments.forEach((m, i) => m.set(s.moments![i]));
     net.setGoodState(s.good!, s.optimizer!.goodT);
@@ -788,12 +777,6 @@ export class Forecaster {
     f.fDev.set(s.featureStats!.subarray(f.F));
     f.pending().forEach((p, i) => p.set(s.pending![i]));
     f.err.set(s.errors!);
-    f.conformal.alpha.set(c.alpha);
-    f.conformal.errors.set(c.errors);
-    f.conformal.seen.set(c.seen);
-    f.anomalyBar.alpha.set(a.alpha);
-    f.anomalyBar.errors.set(a.errors);
-    f.anomalyBar.seen.set(a.seen);
     f.rng.setState(s.replayRng!);
     f.recomputeCurrent();
     return f;
