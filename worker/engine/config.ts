@@ -14,6 +14,7 @@ export interface ResolvedOptions {
   features: number;
   targetIndex: number;
   strategy: 'direct' | 'recursive';
+  target: 'change' | 'level';
   coverage: number;
   capacity: number;
   budget: { stepsPerSample: number } | { cpuShare: number };
@@ -33,6 +34,7 @@ export const DEFAULTS: ResolvedOptions = {
   features: 1,
   targetIndex: 0,
   strategy: 'direct',
+  target: 'change',
   coverage: 0.8,
   capacity: 2048,
   budget: { stepsPerSample: 1 },
@@ -122,6 +124,7 @@ export function resolveOptions(options: ForecasterOptions = {}): ResolvedOptions
     features,
     targetIndex: int(o, 'targetIndex', 0, features - 1),
     strategy: oneOf(o, 'strategy', ['direct', 'recursive'] as const),
+    target: oneOf(o, 'target', ['change', 'level'] as const),
     coverage: num(o, 'coverage', (v) => v > 0 && v < 1, 'a number in (0, 1)'),
     capacity: int(o, 'capacity', Math.max(64, 2 * (window + horizon)), 1 << 20),
     budget,

@@ -98,6 +98,8 @@ export class Forecaster {
   private insideAvg = NaN;
   private lastValid = NaN; // last finite target
   private scaleSeed = 0; // diffs averaged into the first scale
+  private levelMean = NaN; // running mean and mean absolute deviation of the target ('level')
+  private levelDev = 0;
 
   // (F) running mean and mean absolute deviation of every feature (the target's are unused)
   private readonly fMean: Float64Array;
@@ -351,6 +353,9 @@ export class Forecaster {
   }
 
   private updateScale(y: number): void {
+    if (Number.isNaN(this.levelMean)) this.levelMean = y;
+    this.levelMean += 0.01 * (y - this.levelMean);
+    this.levelDev += 0.01 * (Math.abs(y - this.levelMean) - this.levelDev);
     const prev = this.lastValid;
     this.lastValid = y;
     if (Number.isNaN(prev)) return;
@@ -368,6 +373,17 @@ export class Forecaster {
   private get unit(): number {
     const floor = 1e-9 * (1 + Math.abs(this.lastValid || 0));
     return Number.isFinite(this.scale) && this.scale > floor ? this.scale : floor;
+  }
+
+  /** Origin of the network's target channel for the window ending at sample t. */
+  private origin(t: number): number {
+    const y = this.buf.y(t, this.options.targetIndex);
+    return this.options.target === 'change' || Number.isNaN(this.levelMean) ? y : this.levelMean;
+  }
+
+  /** Unit of the network's target channel. */
+  private get span(): number {
+    return this.options.target === 'change' ? this.unit : Math.max(this.levelDev, this.unit);
   }
 
   private updateFeatures(row: Float64Array): void {
@@ -442,14 +458,15 @@ export class Forecaster {
     const ti = this.options.targetIndex;
     const x = this.net.x;
     const u = this.unit;
+    const v = this.span;
     const m = this.season;
-    const yt = buf.y(t, ti);
+    const yt = this.origin(t);
     const oldest = buf.oldest;
     for (let j = 0; j < W; j++) {
       const i = Math.max(oldest, t - W + 1 + j);
       const s = buf.slot(i);
       const o = j * I;
-      x[o] = clip((buf.values[s * F + ti] - yt) / u);
+      x[o] = clip((buf.values[s * F + ti] - yt) / v);
       let c = 1;
       for (let f = 0; f < F; f++) {
         if (f === ti) continue;
@@ -463,9 +480,8 @@ export class Forecaster {
   /** net.target / net.weight for the window ending at sample t; unknown outcomes weigh 0. */
   private fillTargets(t: number): void {
     const { buf, W } = this;
-    const ti = this.options.targetIndex;
-    const u = this.unit;
-    const yt = buf.y(t, ti);
+    const v = this.span;
+    const yt = this.origin(t);
     const latest = buf.count - 1;
     const direct = this.options.strategy === 'direct';
     const n = this.net.outputs;
@@ -484,7 +500,7 @@ export class Forecaster {
         const fl = buf.flags[s];
         if (!(fl & GAP)) {
           w = fl & ANOMALY ? anomalyWeight : 1;
-          target = clip((buf.target[s] - yt) / u);
+          target = clip((buf.target[s] - yt) / v);
         }
       }
       this.net.target[k] = target;
@@ -541,7 +557,9 @@ export class Forecaster {
     if (ready && !Number.isNaN(this.scale)) {
       this.fillWindow(latest);
       this.net.predict(this.modelOut, (k, pred, row) => this.nextInput(latest, k, pred, row));
-      for (let k = 0; k < h; k++) cand[2 * h + k] = yn + u * this.modelOut[k];
+      const origin = this.origin(latest);
+      const v = this.span;
+      for (let k = 0; k < h; k++) cand[2 * h + k] = origin + v * this.modelOut[k];
     } else {
       cand.fill(NaN, 2 * h, 3 * h);
     }
@@ -580,12 +598,13 @@ export class Forecaster {
     const ti = this.options.targetIndex;
     const m = this.season;
     const u = this.unit;
-    const yt = buf.y(t, ti);
+    const yt = this.origin(t);
+    const v = this.span;
     row.set(this.net.x.subarray((this.W - 1) * this.I, this.W * this.I)); // features held
     row[0] = pred;
     const i = t + 1 + k; // the sample pred stands for
     row[F] =
-      m > 0 && i - m >= buf.oldest && i - m <= t ? clip((yt + u * pred - buf.y(i - m, ti)) / u) : 0;
+      m > 0 && i - m >= buf.oldest && i - m <= t ? clip((yt + v * pred - buf.y(i - m, ti)) / u) : 0;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -661,6 +680,8 @@ export class Forecaster {
         this.insideAvg,
         this.lastValid,
         this.scaleSeed,
+        this.levelMean,
+        this.levelDev,
       ]),
       featureStats: Float64Array.from([...this.fMean, ...this.fDev]),
       pending: this.pending().map((a) => a.slice()),
@@ -724,7 +745,7 @@ export class Forecaster {
     expect('buffer.target', b.target, Float64Array, N);
     expect('buffer.flags', b.flags, Uint8Array, N);
     expect('buffer.times', b.times, Float64Array, N);
-    expect('scalars', s.scalars, Float64Array, 14);
+    expect('scalars', s.scalars, Float64Array, 16);
     expect('featureStats', s.featureStats, Float64Array, 2 * f.F);
     const pending = f.pending();
     if (!Array.isArray(s.pending) || s.pending.length !== pending.length)
@@ -772,6 +793,8 @@ export class Forecaster {
       f.insideAvg,
       f.lastValid,
       f.scaleSeed,
+      f.levelMean,
+      f.levelDev,
     ] = v;
     f.fMean.set(s.featureStats!.subarray(0, f.F));
     f.fDev.set(s.featureStats!.subarray(f.F));

@@ -24,6 +24,11 @@ export interface ForecasterOptions {
   targetIndex?: number;
   /** 'direct': one head predicts all horizon steps; 'recursive': predictions fed back. */
   strategy?: 'direct' | 'recursive';
+  /**
+   * What the network predicts: 'change' over the last value (scaled by the typical step), or the
+   * 'level' (standardised by a running mean and deviation). Default 'change'.
+   */
+  target?: 'change' | 'level';
   /** Coverage of the prediction intervals. Default 0.8. */
   coverage?: number;
   /** Samples kept for training replay. Default 2048. */
