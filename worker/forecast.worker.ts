@@ -118,6 +118,7 @@ const api = {
 };
 
 export type ForecastApi = typeof api;
+export type { StateDict };
 
 // Where are we? A Web Worker's global is a WorkerGlobalScope; a Node worker_thread has a
 // parentPort. Read through globalThis, not by name: the main thread type-checks this file (for
