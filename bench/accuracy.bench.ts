@@ -1,6 +1,7 @@
 // Accuracy benchmark of the online forecaster (a report, not a test):
 //
 //   npm run bench:accuracy [-- --quick] [-- --series co2,syn-sine] [-- --h 12] [-- --refit 12]
+//   [-- --ours '{"strategy":"recursive"}']  (options for our Forecaster, to compare settings)
 //
 // Prequential, test-then-train, one pass over each series: the first 20% is pushed as a
 // burn-in; then at every time step t each method forecasts y[t+1..t+h] from y[0..t], and only
@@ -36,6 +37,7 @@ import {
 } from './accuracy/evaluate';
 import { Augurs, Naive, SeasonalNaive, seasonSchedule, type SeasonAt } from './accuracy/methods';
 import { Ours } from './accuracy/ours';
+import type { ForecasterOptions } from '../worker/engine';
 import { numArg, parseArgs, runMain, strArg } from './common';
 
 const BURN_IN = 0.2;
@@ -115,7 +117,13 @@ function describeSeasons(values: ArrayLike<number>, from = 0): string {
   return shown.map(String).join('->');
 }
 
-function evaluateSeries(s: Series, h: number, refit: number, idx: string): SeriesResult {
+function evaluateSeries(
+  s: Series,
+  h: number,
+  refit: number,
+  idx: string,
+  oursOptions: ForecasterOptions,
+): SeriesResult {
   const y = s.values;
   const n = y.length;
   const burnIn = Math.floor(BURN_IN * n);
@@ -125,7 +133,7 @@ function evaluateSeries(s: Series, h: number, refit: number, idx: string): Serie
   const progress = (m: string) => (o: number) => {
     if (o > 0 && o % 500 === 0) log(`${idx} ${s.name}: ${m} ${o}/${n - burnIn}`);
   };
-  const ours = new Ours(h, SEED);
+  const ours = new Ours(h, SEED, oursOptions);
   const run = (m: MethodName): Recording => {
     const method =
       m === 'ours'
@@ -205,12 +213,13 @@ function main(): void {
   const h = numArg(args, 'h', 12);
   const refit = numArg(args, 'refit', 12);
   const series = pickSeries(quick, strArg(args, 'series', ''));
+  const oursOptions = JSON.parse(strArg(args, 'ours', '{}')) as ForecasterOptions;
   if (series.length === 0) throw new Error('no series selected');
   const t0 = performance.now();
 
   console.log(
     `Accuracy benchmark: prequential (test-then-train), burn-in ${BURN_IN * 100}% of each series, ` +
-      `h = ${h}, ours = Forecaster({ horizon: ${h}, seed: ${SEED} }) with the default budget, ` +
+      `h = ${h}, ours = Forecaster(${JSON.stringify({ ...oursOptions, horizon: h, seed: SEED })}) with the default budget, ` +
       `augurs refitted every ${refit} samples${quick ? ` (--quick: ${QUICK_LENGTH} values per series)` : ''}`,
   );
   console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
@@ -233,7 +242,7 @@ function main(): void {
 
   const results: SeriesResult[] = [];
   series.forEach((s, i) => {
-    results.push(evaluateSeries(s, h, refit, `[${i + 1}/${series.length}]`));
+    results.push(evaluateSeries(s, h, refit, `[${i + 1}/${series.length}]`, oursOptions));
   });
 
   // MASE per series

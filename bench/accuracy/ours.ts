@@ -2,14 +2,14 @@
 // the seed, so the default budget (one optimiser step per accepted sample, synchronously in
 // push()) and the default network (LSTM hidden 32, one layer, window 32).
 
-import { Forecaster } from '../../worker/engine';
+import { Forecaster, type ForecasterOptions } from '../../worker/engine';
 import type { Method, MethodForecast } from './methods';
 
 export class Ours implements Method {
   readonly name = 'ours';
   readonly f: Forecaster;
-  constructor(h: number, seed = 1) {
-    this.f = new Forecaster({ horizon: h, seed });
+  constructor(h: number, seed = 1, options: ForecasterOptions = {}) {
+    this.f = new Forecaster({ ...options, horizon: h, seed });
   }
   push(value: number): void {
     this.f.push(value);

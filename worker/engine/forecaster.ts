@@ -37,9 +37,10 @@ export const SNAPSHOT_VERSION = 1;
 const CLIP = 20; // normalised inputs and targets are clipped to ±CLIP
 const SCALE_ALPHA = 0.02; // running scale of |Δy|
 const SPIKE = 6; // a step larger than SPIKE * scale moves the scale as if it were SPIKE * scale
-const ERR_ALPHA = 1 / 64; // recent errors of each candidate
+const ERR_ALPHA = 1 / 32; // recent errors of each candidate
 const MIN_SCORED = 20; // matured forecasts before the model may be served
-const SEASON_EVERY = 256; // samples between season checks
+const MARGIN = 0.03; // how much better than naive a candidate must recently have been
+const SEASON_EVERY = 256; // samples between season checks (every 32 while the buffer is young)
 const DOWNWEIGHT = 0.2;
 const ANOMALY_COVERAGE = 0.99; // a sample outside its 99% one-step interval is an anomaly
 
@@ -283,21 +284,43 @@ export class Forecaster {
     }
     this.lastTime = time;
     buf.push(row, 0, gap ? NaN : y, flags, time);
-    if (buf.count === this.warmup || (buf.count > this.warmup && buf.count % SEASON_EVERY === 0)) {
-      this.season = detectSeason(
-        (i) => buf.y(i, ti),
-        buf.oldest,
-        buf.count,
-        Math.min(400, Math.floor(buf.capacity / 3)),
-      );
+    const every = buf.count < 512 ? 32 : SEASON_EVERY;
+    if (buf.count === this.warmup || (buf.count > this.warmup && buf.count % every === 0)) {
+      this.season = this.findSeason();
     }
     if ('stepsPerSample' in this.options.budget) {
       for (let k = 0; k < this.options.budget.stepsPerSample; k++) this.trainStep();
     } else {
-      this.backlog++;
+      // what is not yet trained on, at most what the buffer still holds
+      this.backlog = Math.min(this.backlog + 1, buf.count - buf.oldest);
     }
     this.refresh();
     return gap;
+  }
+
+  /**
+   * The season: the autocorrelation peak, then whichever of m - 1, m, m + 1 the seasonal naive
+   * forecast did best with over the buffer (neighbouring lags are often within noise of each other).
+   */
+  private findSeason(): number {
+    const { buf } = this;
+    const ti = this.options.targetIndex;
+    const y = (i: number) => buf.y(i, ti);
+    const m = detectSeason(y, buf.oldest, buf.count, Math.min(400, Math.floor(buf.capacity / 3)));
+    if (m === 0) return 0;
+    let best = m;
+    let bestErr = Infinity;
+    for (const cand of [m - 1, m, m + 1]) {
+      if (cand < 2) continue;
+      let e = 0;
+      for (let i = buf.oldest + cand; i < buf.count; i++) e += Math.abs(y(i) - y(i - cand));
+      e /= Math.max(1, buf.count - buf.oldest - cand);
+      if (e < bestErr) {
+        bestErr = e;
+        best = cand;
+      }
+    }
+    return best;
   }
 
   /** Scores the forecasts that the sample with target y completes; returns ANOMALY or 0. */
@@ -428,8 +451,9 @@ export class Forecaster {
     const first = buf.oldest + W - 1 + (m > 0 && buf.count - buf.oldest > W + m + 8 ? m : 0);
     if (latest - 1 < first || Number.isNaN(this.scale)) return false;
     const replay = this.options.replay;
-    // with a backlog, replay the samples not yet trained on first
-    const lo = this.backlog > W ? Math.max(first, latest - 1 - this.backlog) : first;
+    // behind a backlog, replay only recent windows (the newest 4W samples) until caught up
+    const lo =
+      this.backlog > W ? Math.max(first, latest - 1 - Math.min(this.backlog, 4 * W)) : first;
     let loss = 0;
     let windows = 0;
     const scale = 1 / (1 + replay);
@@ -566,11 +590,16 @@ export class Forecaster {
     const c = this.cur;
     const dt = Number.isNaN(this.dt) ? 1 : this.dt;
     for (let k = 0; k < h; k++) {
-      // serve the candidate with the lowest recent error at this step, naive by default
+      // serve the candidate with the lowest recent error at this step; naive by default, and
+      // replaced only by a clear margin, since switching on noise costs more than it wins
       let best: Candidate = 0;
+      let bestErr = err[k] * (1 - MARGIN);
       for (const cc of [1, 2] as const) {
         if (Number.isNaN(cand[cc * h + k]) || err[(4 + cc) * h + k] < MIN_SCORED) continue;
-        if (err[cc * h + k] < err[best * h + k] || err[(4 + best) * h + k] < MIN_SCORED) best = cc;
+        if (err[cc * h + k] < bestErr) {
+          best = cc;
+          bestErr = err[cc * h + k];
+        }
       }
       const mean = cand[best * h + k];
       let half = this.conformal.halfWidth(k);
