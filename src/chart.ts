@@ -199,7 +199,8 @@ function chartCss(): string {
 .lf-legend th { font-weight: inherit; }
 .lf-legend .u-value { margin-left: 6px; font-variant-numeric: tabular-nums; font-weight: 600; }
 .lf-legend .u-marker { margin-right: 6px; }
-.lf-legend .lf-x { order: 0; } .lf-legend .lf-x .u-marker, .lf-legend .lf-x .u-label { display: none; }
+.lf-legend .lf-x { order: 0; } .lf-legend .lf-x .u-marker { display: none; }
+.lf-legend .lf-x .u-label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .lf-legend .lf-x .u-value { margin-left: 0; font-weight: inherit; }
 .lf-legend .lf-history { order: 1; } .lf-legend .lf-forecast { order: 2; }
 .lf-legend .lf-band { order: 3; } .lf-legend .lf-anomaly { order: 4; } .lf-legend .lf-lower { display: none; }

@@ -1,0 +1,891 @@
+import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import type { Anomaly, ErrorInfo, ForecasterSnapshot, ForecastUpdate } from '../worker/engine';
+import { ForecastChart, DARK, LIGHT, themeDeclarations } from './chart';
+import { deleteSnapshot, loadSnapshot, saveSnapshot } from './persist';
+import { sharedPool, type Lease } from './pool';
+import { openSource, type Source, type SourceStatus, type Sample } from './sources';
+
+/** detail of `forecast`: one entry per horizon step. */
+export interface ForecastEventDetail {
+  /** Time of the last sample the forecast starts from (ms, or the sample index). */
+  from: number;
+  time: number[];
+  mean: number[];
+  lower: number[];
+  upper: number[];
+}
+/** detail of `anomaly`. */
+export interface AnomalyEventDetail {
+  time: number;
+  value: number;
+  expected: number;
+  interval: [number, number];
+  score: number;
+}
+/** detail of `train`. */
+export interface TrainEventDetail {
+  loss: number;
+  stepsPerSecond: number;
+  /** 1 - MAE / naive MAE averaged over the horizon: above 0 beats repeating the last value. */
+  skill: number;
+  trainSteps: number;
+  samples: number;
+  warmupRemaining: number;
+}
+/** detail of `error`. */
+export interface ErrorEventDetail {
+  code: string;
+  message: string;
+}
+
+export interface LstmForecastEventMap {
+  forecast: CustomEvent<ForecastEventDetail>;
+  anomaly: CustomEvent<AnomalyEventDetail>;
+  train: CustomEvent<TrainEventDetail>;
+  error: CustomEvent<ErrorEventDetail>;
+  ready: CustomEvent<{ restored: boolean }>;
+}
+
+/** What push() takes: a number, the features of one time step, or { t, value }. */
+export type PushValue =
+  number | null | number[] | { t?: number | string | Date; value: number | number[] | null };
+
+const cssVars = (theme: typeof LIGHT) => unsafeCSS(themeDeclarations(theme));
+
+const MODEL_PROPS = [
+  'hiddenSize',
+  'layers',
+  'window',
+  'horizon',
+  'learningRate',
+  'coverage',
+  'features',
+] as const;
+const SAVE_EVERY_MS = 5000;
+const ANNOUNCE_EVERY_MS = 10_000;
+
+/**
+ * A live time-series forecast: an LSTM trained online in a Web Worker, drawn with uPlot.
+ * Feed it with `push()` or a `src` URL (WebSocket, Server-Sent Events, or a polled JSON URL).
+ *
+ * @fires forecast - A new forecast: `{ from, time[], mean[], lower[], upper[] }`, one entry per horizon step.
+ * @fires anomaly - A sample fell outside its 99% one-step interval: `{ time, value, expected, interval, score }`.
+ * @fires train - Training progress after each batch: `{ loss, stepsPerSecond, skill, trainSteps, samples, warmupRemaining }`.
+ * @fires error - Something went wrong but the element carries on: `{ code, message }` (malformed message, lost connection, rejected sample, a worker restarted, a bad saved record).
+ * @fires ready - The forecaster is ready to take samples: `{ restored }` (true when it continued from a saved snapshot).
+ *
+ * @csspart chart - The chart area (a focusable image; arrow keys move the cursor).
+ * @csspart header - The label and the legend row.
+ * @csspart status - The status line: samples, training speed, skill, warm-up, connection.
+ *
+ * @cssproperty --lstm-forecast-history-color - The history line. Default #1e293b (light), #e2e8f0 (dark).
+ * @cssproperty --lstm-forecast-forecast-color - The dashed forecast line. Default #2563eb (light), #60a5fa (dark).
+ * @cssproperty --lstm-forecast-band-color - The interval band. Default: the forecast colour at 20% opacity.
+ * @cssproperty --lstm-forecast-anomaly-color - Anomaly markers. Default #ea580c (light), #fb923c (dark).
+ * @cssproperty --lstm-forecast-now-color - The "now" marker. Default #94a3b8 (light), #64748b (dark).
+ * @cssproperty --lstm-forecast-grid-color - Grid lines. Default rgba(100, 116, 139, 0.16) (light), rgba(148, 163, 184, 0.14) (dark).
+ * @cssproperty --lstm-forecast-text-color - Labels, axes and the status line. Default #475569 (light), #94a3b8 (dark).
+ * @cssproperty --lstm-forecast-background - Background. Default transparent.
+ * @cssproperty --lstm-forecast-font - Font. Default 12px system-ui and fallbacks.
+ * @cssproperty --lstm-forecast-height - Height of the element when its container gives none. Default 240px.
+ */
+@customElement('lstm-forecast')
+export class LstmForecast extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+      position: relative;
+      height: var(--lstm-forecast-height, 240px);
+      box-sizing: border-box;
+      background: var(--lstm-forecast-background, transparent);
+      color: var(--lstm-forecast-text-color);
+      font: var(--lstm-forecast-font, 12px system-ui, sans-serif);
+      contain: content;
+      ${cssVars(LIGHT)}
+    }
+    :host([theme='dark']) {
+      ${cssVars(DARK)}
+    }
+    @media (prefers-color-scheme: dark) {
+      :host([theme='auto']),
+      :host(:not([theme])) {
+        ${cssVars(DARK)}
+      }
+    }
+    .wrap {
+      display: flex;
+      flex-direction: column;
+      height: 100%;
+    }
+    [part='header'] {
+      display: flex;
+      gap: 0.5em;
+      align-items: baseline;
+      min-height: 1.4em;
+    }
+    .label {
+      font-weight: 600;
+    }
+    [part='chart'] {
+      flex: 1;
+      min-height: 60px;
+      position: relative;
+      outline: none;
+      border-radius: 4px;
+    }
+    [part='chart']:focus-visible {
+      box-shadow: 0 0 0 2px var(--lstm-forecast-forecast-color);
+    }
+    [part='status'] {
+      opacity: 0.8;
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      min-height: 1.4em;
+    }
+    .sr-only {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      padding: 0;
+      margin: -1px;
+      overflow: hidden;
+      clip: rect(0, 0, 0, 0);
+      white-space: nowrap;
+      border: 0;
+    }
+  `;
+
+  /** LSTM hidden size. Changing it rebuilds the model. */
+  @property({ type: Number, attribute: 'hidden-size' }) hiddenSize = 32;
+  /** LSTM layers. Changing it rebuilds the model. */
+  @property({ type: Number }) layers = 1;
+  /** Samples in the training window (truncated BPTT length). Changing it rebuilds the model. */
+  @property({ type: Number }) window = 32;
+  /** Steps ahead to forecast. Changing it rebuilds the model. */
+  @property({ type: Number }) horizon = 12;
+  /** Optimiser learning rate. Changing it rebuilds the model. */
+  @property({ type: Number, attribute: 'learning-rate' }) learningRate = 3e-3;
+  /** Coverage of the drawn prediction interval, in (0, 1). Changing it rebuilds the model. */
+  @property({ type: Number }) coverage = 0.8;
+  /** Values per time step (the first is forecast). Changing it rebuilds the model. */
+  @property({ type: Number }) features = 1;
+  /** How many past samples are drawn. Display only. */
+  @property({ type: Number, attribute: 'max-points' }) maxPoints = 500;
+  /** A live source: ws(s):// (WebSocket), http(s):// or a path (Server-Sent Events, or polled JSON with poll-interval). */
+  @property({ type: String }) src = '';
+  /** Dotted path to the value in JSON object messages, e.g. "data.temperature". */
+  @property({ type: String, attribute: 'value-path' }) valuePath = '';
+  /** Dotted path to the time in JSON object messages; default t, time or timestamp. */
+  @property({ type: String, attribute: 'time-path' }) timePath = '';
+  /** Poll `src` as JSON every this many ms instead of streaming it; 0 streams. */
+  @property({ type: Number, attribute: 'poll-interval' }) pollInterval = 0;
+  /** An IndexedDB key: the model is saved under it and restored on the next visit. */
+  @property({ type: String }) persist = '';
+  /** A title shown above the chart and used in its text alternative. */
+  @property({ type: String }) label = '';
+  /** The unit of the values, shown in the legend and announcements. */
+  @property({ type: String }) unit = '';
+  /** Freezes the drawing (data still flows to the model and events still fire). */
+  @property({ type: Boolean, reflect: true }) paused = false;
+  /** 'light', 'dark', or 'auto' (follows prefers-color-scheme). */
+  @property({ type: String, reflect: true }) theme: 'light' | 'dark' | 'auto' = 'auto';
+
+  @state() private statusText = 'starting…';
+  @state() private summary = 'No data yet.';
+  @state() private announcement = '';
+  @state() private tableRows: [string, string, string][] = [];
+
+  @query('[part="chart"]') private chartBox!: HTMLElement;
+
+  private chart: ForecastChart | null = null;
+  private lease: Lease | null = null;
+  private leasing: Promise<void> | null = null;
+  private source: Source | null = null;
+  private sourceStatus: SourceStatus | null = null;
+  private releaseTimer: ReturnType<typeof setTimeout> | null = null;
+  private saveTimer: ReturnType<typeof setInterval> | null = null;
+  private dirty = false;
+  private flushScheduled = false;
+  private pendingValues: number[] = [];
+  private pendingTimes: number[] = [];
+  /** Drawn history kept by the element too, to refeed a rebuilt model and for the table. */
+  private histTimes: number[] = [];
+  private histValues: number[] = []; // row-major, features per row
+  private timeMode: 'unknown' | 'time' | 'index' = 'unknown';
+  private lastTime = -Infinity;
+  private samples = 0;
+  private lastStats: TrainEventDetail | null = null;
+  private lastForecast: ForecastEventDetail | null = null;
+  private lastAnnounce = 0;
+  private readonly onPageHide = () => void this.save();
+  private readonly darkQuery =
+    typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
+  private readonly onSchemeChange = () => this.chart?.refreshTheme();
+
+  override render() {
+    return html`
+      <div class="wrap">
+        <div part="header">
+          ${this.label ? html`<span class="label">${this.label}</span>` : null}
+        </div>
+        <div
+          part="chart"
+          role="img"
+          tabindex="0"
+          aria-label=${this.summary}
+          aria-roledescription="forecast chart"
+          @keydown=${this.onKey}
+        ></div>
+        <div part="status" aria-hidden="true">${this.statusText}</div>
+        <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
+        <table class="sr-only">
+          <caption>
+            ${this.label || 'Series'}: latest values and forecast
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Actual</th>
+              <th scope="col">Predicted</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${this.tableRows.map(
+              ([t, a, p]) =>
+                html`<tr>
+                  <td>${t}</td>
+                  <td>${a}</td>
+                  <td>${p}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+    `;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Public API
+
+  /** Pushes one sample: a number, the features of one time step, or `{ t, value }`. */
+  push(value: PushValue, time?: number | string | Date): void {
+    this.accept(value, time);
+  }
+
+  /** Pushes many: an array of push() values, or parallel arrays of values and times. */
+  pushMany(values: ArrayLike<PushValue>, times?: ArrayLike<number | string | Date>): void {
+    for (let i = 0; i < values.length; i++) this.accept(values[i], times ? times[i] : undefined);
+  }
+
+  /** Forgets everything: a fresh model, an empty chart (and the saved record, with persist). */
+  async reset(): Promise<void> {
+    this.histTimes = [];
+    this.histValues = [];
+    this.pendingValues = [];
+    this.pendingTimes = [];
+    this.timeMode = 'unknown';
+    this.lastTime = -Infinity;
+    this.samples = 0;
+    this.lastForecast = null;
+    this.rebuildChart();
+    if (this.persist) await deleteSnapshot(this.persist).catch(() => undefined);
+    await this.rebuild(false);
+  }
+
+  /** The forecaster's whole state (structured-cloneable), e.g. to store it yourself. */
+  async snapshot(): Promise<ForecasterSnapshot> {
+    await this.ready();
+    this.flush();
+    return this.lease!.takeSnapshot();
+  }
+
+  /** Continues from a snapshot() of a forecaster with the same model settings. */
+  async restore(snapshot: ForecasterSnapshot): Promise<void> {
+    await this.ready();
+    try {
+      await this.lease!.restore(snapshot);
+    } catch (e) {
+      this.fail(e);
+      throw e;
+    }
+  }
+
+  /** The network as a PyTorch state_dict, as JSON (see the README for the layout). */
+  async exportModel(): Promise<string> {
+    await this.ready();
+    return JSON.stringify(await this.lease!.exportStateDict());
+  }
+
+  /** Loads a PyTorch state_dict (JSON text or an object) and fine-tunes it from here on. */
+  async importModel(json: string | Record<string, unknown>): Promise<void> {
+    await this.ready();
+    try {
+      const sd = typeof json === 'string' ? (JSON.parse(json) as Record<string, unknown>) : json;
+      await this.lease!.importStateDict(sd);
+    } catch (e) {
+      this.fail(e);
+      throw e;
+    }
+  }
+
+  /** @internal the lease on the pool's forecaster (for tests and diagnostics). */
+  get forecasterLease(): Lease | null {
+    return this.lease;
+  }
+
+  /** Resolves once the forecaster is ready to take samples. */
+  async ready(): Promise<void> {
+    while (!this.lease) {
+      if (!this.leasing) throw new Error('<lstm-forecast> is not connected');
+      await this.leasing;
+    }
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.releaseTimer !== null) {
+      // moved within the page: keep the model
+      clearTimeout(this.releaseTimer);
+      this.releaseTimer = null;
+    }
+    if (!this.lease && !this.leasing) this.leasing = this.acquire(true);
+    addEventListener('pagehide', this.onPageHide);
+    this.darkQuery?.addEventListener('change', this.onSchemeChange);
+    if (this.persist && this.saveTimer === null) {
+      this.saveTimer = setInterval(() => void this.save(), SAVE_EVERY_MS);
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    removeEventListener('pagehide', this.onPageHide);
+    this.darkQuery?.removeEventListener('change', this.onSchemeChange);
+    this.closeSource();
+    // Released after the current task, so moving the element (remove then insert) keeps it.
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = null;
+      if (this.saveTimer !== null) clearInterval(this.saveTimer);
+      this.saveTimer = null;
+      void this.save().finally(() => {
+        const lease = this.lease;
+        this.lease = null;
+        this.leasing = null;
+        void lease?.release();
+      });
+      this.chart?.destroy();
+      this.chart = null;
+    }, 0);
+  }
+
+  protected override firstUpdated(): void {
+    this.rebuildChart();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (!this.isConnected) return;
+    if (!this.chart && this.chartBox) this.rebuildChart();
+    if (changed.has('maxPoints') || changed.has('label') || changed.has('unit')) {
+      this.chart?.setOptions({ maxPoints: this.maxPoints, label: this.label, unit: this.unit });
+      this.trimHistory();
+    }
+    if (changed.has('theme')) this.chart?.refreshTheme();
+    if (changed.has('paused') && !this.paused) this.redrawAll();
+    if (
+      changed.has('src') ||
+      changed.has('valuePath') ||
+      changed.has('timePath') ||
+      changed.has('pollInterval')
+    ) {
+      this.openSource();
+    }
+    const modelChanged = MODEL_PROPS.some((p) => changed.has(p) && changed.get(p) !== undefined);
+    if (modelChanged && (this.lease || this.leasing)) void this.rebuild(true);
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // The forecaster
+
+  private modelOptions() {
+    return {
+      hiddenSize: this.hiddenSize,
+      numLayers: this.layers,
+      window: this.window,
+      horizon: this.horizon,
+      learningRate: this.learningRate,
+      coverage: this.coverage,
+      features: this.features,
+    };
+  }
+
+  private modelKey(): string {
+    return JSON.stringify(this.modelOptions());
+  }
+
+  private async acquire(tryRestore: boolean): Promise<void> {
+    const options = this.modelOptions();
+    let snapshot: ForecasterSnapshot | undefined;
+    if (tryRestore && this.persist) {
+      const loaded = await loadSnapshot(this.persist, this.modelKey());
+      if (loaded.kind === 'ok') snapshot = loaded.snapshot;
+      else if (loaded.kind === 'bad')
+        this.emitError({
+          code: 'bad-snapshot',
+          message: `persist: ${loaded.reason}; starting fresh`,
+        });
+    }
+    let lease: Lease;
+    try {
+      lease = await sharedPool().acquire(
+        options,
+        { onUpdate: (u) => this.onUpdate(u), onError: (e) => this.emitError(e) },
+        snapshot,
+      );
+    } catch (e) {
+      if (snapshot) {
+        this.emitError({
+          code: 'bad-snapshot',
+          message: `persist: the saved record could not be restored (${(e as Error).message}); starting fresh`,
+        });
+        return this.acquire(false);
+      }
+      this.fail(e);
+      this.leasing = null;
+      return;
+    }
+    if (!this.isConnected && this.releaseTimer === null) {
+      void lease.release();
+      return;
+    }
+    this.lease = lease;
+    this.leasing = null;
+    this.statusText = snapshot ? 'restored' : 'waiting for data';
+    this.dispatch('ready', { restored: snapshot !== undefined });
+    this.flush();
+  }
+
+  /** A model setting changed (or reset): a new forecaster, fed the drawn history. */
+  private async rebuild(refeed: boolean): Promise<void> {
+    await this.leasing;
+    const old = this.lease;
+    this.lease = null;
+    void old?.release();
+    this.leasing = this.acquire(false);
+    await this.leasing;
+    if (refeed && this.histTimes.length > 0 && this.lease) {
+      const values = Float64Array.from(this.histValues);
+      const times = this.timeMode === 'time' ? Float64Array.from(this.histTimes) : null;
+      void (this.lease as Lease).push(values, times);
+    }
+    this.emitError({
+      code: 'model-rebuilt',
+      message: 'model settings changed: a new model was built and fed the drawn history',
+    });
+  }
+
+  private onUpdate(u: ForecastUpdate): void {
+    const s = u.stats;
+    const detail: TrainEventDetail = {
+      loss: s.loss,
+      stepsPerSecond: s.stepsPerSecond,
+      skill: s.skill,
+      trainSteps: s.trainSteps,
+      samples: s.accepted + s.gaps,
+      warmupRemaining: s.warmupRemaining,
+    };
+    this.lastStats = detail;
+    this.dispatch('train', detail);
+    for (const a of u.anomalies) this.onAnomaly(a);
+    const f = u.forecast;
+    if (f.ready) {
+      const fd: ForecastEventDetail = {
+        from: f.from,
+        time: Array.from(f.time),
+        mean: Array.from(f.mean),
+        lower: Array.from(f.lower),
+        upper: Array.from(f.upper),
+      };
+      this.lastForecast = fd;
+      if (!this.paused) this.chart?.setForecast(f);
+      this.dispatch('forecast', fd);
+      this.announceForecast(fd);
+    }
+    this.updateStatus();
+    this.dirty = true;
+  }
+
+  private onAnomaly(a: Anomaly): void {
+    if (!this.paused) this.chart?.addAnomaly(a.time, a.value);
+    this.dispatch('anomaly', {
+      time: a.time,
+      value: a.value,
+      expected: a.expected,
+      interval: [a.lower, a.upper],
+      score: a.score,
+    });
+  }
+
+  private async save(): Promise<void> {
+    if (!this.persist || !this.lease || !this.dirty) return;
+    this.dirty = false;
+    try {
+      await saveSnapshot(this.persist, this.modelKey(), await this.lease.takeSnapshot());
+    } catch (e) {
+      this.emitError({ code: 'persist-failed', message: `persist: ${(e as Error).message}` });
+    }
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Samples: validated here, batched per frame, drawn, sent transferred to the worker
+
+  private accept(value: PushValue, time?: number | string | Date): void {
+    let v: unknown = value;
+    let t: unknown = time;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as { t?: unknown; value?: unknown };
+      if (!('value' in o)) return this.reject('bad-value', 'push: an object needs a "value" field');
+      v = o.value;
+      t ??= o.t;
+    }
+    const row = Array.isArray(v) ? v : [v];
+    if (row.length !== this.features) {
+      return this.reject(
+        'bad-shape',
+        `push: expected ${this.features} value(s) per sample (features), found ${row.length}`,
+      );
+    }
+    const nums: number[] = [];
+    for (const x of row) {
+      if (x === null || x === undefined) nums.push(NaN);
+      else if (typeof x === 'number') nums.push(x);
+      else return this.reject('bad-value', `push: ${JSON.stringify(x)} is not a number`);
+    }
+    let ms: number | null = null;
+    if (t !== undefined && t !== null) {
+      ms =
+        t instanceof Date
+          ? t.getTime()
+          : typeof t === 'string'
+            ? Date.parse(t)
+            : typeof t === 'number'
+              ? t
+              : NaN;
+      if (!Number.isFinite(ms))
+        return this.reject('bad-time', `push: time ${String(t)} is not a time`);
+    }
+    if (this.timeMode === 'unknown') this.timeMode = ms === null ? 'index' : 'time';
+    let x: number;
+    if (this.timeMode === 'index') x = this.samples;
+    else {
+      x = ms ?? Math.max(Date.now(), this.lastTime + 1);
+      if (x <= this.lastTime) {
+        return this.reject(
+          'bad-time',
+          `push: time ${x} ${x === this.lastTime ? 'repeats' : 'goes back from'} ${this.lastTime}`,
+        );
+      }
+    }
+    this.lastTime = x;
+    this.samples++;
+    for (const n of nums) this.pendingValues.push(n);
+    this.pendingTimes.push(x);
+    this.scheduleFlush();
+  }
+
+  private reject(code: string, message: string): void {
+    this.emitError({ code, message });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    requestAnimationFrame(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+    // in a hidden tab there are no frames: flush on a timer as well
+    setTimeout(() => {
+      if (this.flushScheduled) {
+        this.flushScheduled = false;
+        this.flush();
+      }
+    }, 250);
+  }
+
+  /** Sends the samples gathered since the last frame, draws them, keeps them for a rebuild. */
+  private flush(): void {
+    if (this.pendingTimes.length === 0 || !this.lease) return;
+    const values = Float64Array.from(this.pendingValues);
+    const times = Float64Array.from(this.pendingTimes);
+    this.pendingValues = [];
+    this.pendingTimes = [];
+    const F = this.features;
+    const target = F === 1 ? values : times.map((_, i) => values[i * F]);
+    for (let i = 0; i < times.length; i++) this.histTimes.push(times[i]);
+    for (let i = 0; i < values.length; i++) this.histValues.push(values[i]);
+    this.trimHistory();
+    if (!this.paused) this.chart?.pushHistory(times, target);
+    this.updateTable();
+    void this.lease
+      .push(values, this.timeMode === 'time' ? times : null)
+      .catch((e: unknown) => this.fail(e));
+    this.dirty = true;
+  }
+
+  private trimHistory(): void {
+    const keep = Math.max(this.maxPoints, this.window + this.horizon);
+    if (this.histTimes.length > keep * 1.5) {
+      const drop = this.histTimes.length - keep;
+      this.histTimes.splice(0, drop);
+      this.histValues.splice(0, drop * this.features);
+    }
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // The live source
+
+  private openSource(): void {
+    this.closeSource();
+    if (!this.src || !this.isConnected) return;
+    this.source = openSource({
+      url: this.src,
+      mode: this.pollInterval > 0 ? 'poll' : 'auto',
+      pollInterval: this.pollInterval > 0 ? this.pollInterval : undefined,
+      valuePath: this.valuePath || undefined,
+      timePath: this.timePath || undefined,
+      onSamples: (samples: Sample[]) => {
+        for (const s of samples) this.accept(s.value, s.time);
+      },
+      onError: (e) => this.emitError(e),
+      onStatus: (s) => {
+        this.sourceStatus = s;
+        this.updateStatus();
+      },
+    });
+  }
+
+  private closeSource(): void {
+    this.source?.close();
+    this.source = null;
+    this.sourceStatus = null;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Drawing, status, accessibility
+
+  private rebuildChart(): void {
+    if (!this.chartBox) return;
+    this.chart?.destroy();
+    this.chart = new ForecastChart(this.chartBox, {
+      maxPoints: this.maxPoints,
+      label: this.label,
+      unit: this.unit,
+      timeAxis: this.timeMode === 'time' ? 'time' : 'index',
+    });
+    this.redrawAll();
+  }
+
+  private redrawAll(): void {
+    const chart = this.chart;
+    if (!chart) return;
+    if (this.timeMode !== 'unknown') chart.setOptions({ timeAxis: this.timeMode });
+    const F = this.features;
+    const n = Math.min(this.histTimes.length, this.maxPoints);
+    const from = this.histTimes.length - n;
+    const t = this.histTimes.slice(from);
+    const v = t.map((_, i) => this.histValues[(from + i) * F]);
+    if (n > 0) chart.pushHistory(t, v);
+    if (this.lastForecast) {
+      const f = this.lastForecast;
+      chart.setForecast(f);
+    }
+  }
+
+  private fmt(v: number): string {
+    if (!Number.isFinite(v)) return '–';
+    const a = Math.abs(v);
+    const s =
+      a !== 0 && (a < 0.01 || a >= 1e6)
+        ? v.toExponential(2)
+        : v.toFixed(a < 10 ? 2 : a < 1000 ? 1 : 0);
+    return this.unit ? `${s} ${this.unit}` : s;
+  }
+
+  private fmtTime(t: number): string {
+    return this.timeMode === 'time' ? new Date(t).toLocaleTimeString() : `sample ${t}`;
+  }
+
+  private updateStatus(): void {
+    const parts: string[] = [`${this.samples.toLocaleString()} samples`];
+    const s = this.lastStats;
+    if (s) {
+      if (s.warmupRemaining > 0)
+        parts.push(
+          `warming up: ${s.warmupRemaining} more sample${s.warmupRemaining === 1 ? '' : 's'} to the first forecast`,
+        );
+      else {
+        parts.push(`${Math.round(s.stepsPerSecond)} steps/s`);
+        parts.push(`skill ${s.skill >= 0 ? '+' : ''}${(s.skill * 100).toFixed(0)}% vs naive`);
+      }
+    }
+    const src = this.sourceStatus;
+    if (src) {
+      if (src.state === 'reconnecting' && src.retryInMs !== null)
+        parts.push(
+          `reconnecting in ${(src.retryInMs / 1000).toFixed(1)} s (attempt ${src.attempt})`,
+        );
+      else if (src.state === 'connecting') parts.push('connecting…');
+      else if (src.state === 'open') parts.push('live');
+      if (src.malformed > 0) parts.push(`${src.malformed} malformed`);
+    }
+    this.statusText = parts.join(' · ');
+    this.summary = this.describe();
+  }
+
+  private describe(): string {
+    const name = this.label || 'Time series';
+    const n = this.histTimes.length;
+    if (n === 0) return `${name}: no data yet.`;
+    const F = this.features;
+    const last = this.histValues[(n - 1) * F];
+    const f = this.lastForecast;
+    const fc = f
+      ? ` Forecast for the next ${f.mean.length} steps: from ${this.fmt(f.mean[0])} to ${this.fmt(f.mean[f.mean.length - 1])}, ${Math.round(this.coverage * 100)}% interval ${this.fmt(f.lower[f.lower.length - 1])} to ${this.fmt(f.upper[f.upper.length - 1])} at the end.`
+      : ' No forecast yet.';
+    return `${name}: ${this.samples} samples, latest ${this.fmt(last)}.${fc}`;
+  }
+
+  private announceForecast(f: ForecastEventDetail): void {
+    const now = Date.now();
+    if (now - this.lastAnnounce < ANNOUNCE_EVERY_MS) return;
+    this.lastAnnounce = now;
+    this.announcement = `${this.label || 'Forecast'}: next ${this.fmt(f.mean[0])}, in ${f.mean.length} steps ${this.fmt(f.mean[f.mean.length - 1])}.`;
+  }
+
+  private updateTable(): void {
+    const F = this.features;
+    const n = this.histTimes.length;
+    const rows: [string, string, string][] = [];
+    for (let i = Math.max(0, n - 5); i < n; i++)
+      rows.push([this.fmtTime(this.histTimes[i]), this.fmt(this.histValues[i * F]), '']);
+    const f = this.lastForecast;
+    if (f)
+      for (let k = 0; k < f.mean.length; k++)
+        rows.push([
+          this.fmtTime(f.time[k]),
+          '',
+          `${this.fmt(f.mean[k])} (${this.fmt(f.lower[k])} to ${this.fmt(f.upper[k])})`,
+        ]);
+    this.tableRows = rows;
+  }
+
+  private onKey = (e: KeyboardEvent): void => {
+    const step =
+      e.key === 'ArrowLeft'
+        ? -1
+        : e.key === 'ArrowRight'
+          ? 1
+          : e.key === 'PageUp'
+            ? -10
+            : e.key === 'PageDown'
+              ? 10
+              : 0;
+    if (step === 0 || !this.chart) return;
+    e.preventDefault();
+    const info = this.chart.moveCursor(step);
+    if (!info) return;
+    const parts = [this.fmtTime(info.time)];
+    if (info.actual !== null) parts.push(`actual ${this.fmt(info.actual)}`);
+    if (info.predicted !== null) {
+      parts.push(
+        `predicted ${this.fmt(info.predicted)}` +
+          (info.lower !== null && info.upper !== null
+            ? ` (${this.fmt(info.lower)} to ${this.fmt(info.upper)})`
+            : ''),
+      );
+    }
+    this.announcement = parts.join(', ');
+  };
+
+  private fail(e: unknown): void {
+    const err = e as { code?: unknown; message?: unknown };
+    this.emitError({
+      code: typeof err?.code === 'string' ? err.code : 'error',
+      message: String(err?.message ?? e),
+    });
+  }
+
+  private emitError(e: ErrorInfo | ErrorEventDetail): void {
+    this.dispatch('error', { code: e.code, message: e.message });
+  }
+
+  private dispatch<K extends keyof LstmForecastEventMap>(
+    type: K,
+    detail: LstmForecastEventMap[K]['detail'],
+  ): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  // Typed listeners for the element's own events.
+  override addEventListener<K extends keyof LstmForecastEventMap>(
+    type: K,
+    listener: (this: LstmForecast, ev: LstmForecastEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener<K extends keyof HTMLElementEventMap>(
+    type: K,
+    listener: (this: LstmForecast, ev: HTMLElementEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener, options);
+  }
+
+  override removeEventListener<K extends keyof LstmForecastEventMap>(
+    type: K,
+    listener: (this: LstmForecast, ev: LstmForecastEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener<K extends keyof HTMLElementEventMap>(
+    type: K,
+    listener: (this: LstmForecast, ev: HTMLElementEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    super.removeEventListener(type, listener, options);
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'lstm-forecast': LstmForecast;
+  }
+  interface HTMLElementEventMap {
+    forecast: CustomEvent<ForecastEventDetail>;
+    anomaly: CustomEvent<AnomalyEventDetail>;
+    train: CustomEvent<TrainEventDetail>;
+    ready: CustomEvent<{ restored: boolean }>;
+  }
+}

@@ -1,0 +1,320 @@
+// The workers behind every <lstm-forecast> on a page: a small pool (hardwareConcurrency, at
+// least 1, at most 4), each worker hosting many forecasters. An element leases a forecaster;
+// the lease sends its pushes, relays its updates, and keeps what it takes to rebuild the
+// forecaster elsewhere: its latest snapshot and every sample pushed since. If a worker dies, the
+// pool starts a new one and restores each forecaster it hosted from that, so no accepted
+// sample is lost.
+//
+// The main thread reaches the worker only through Comlink and the worker's API type.
+
+import * as Comlink from 'comlink';
+import type { ForecastApi } from '../worker/forecast.worker';
+import type {
+  ForecasterOptions,
+  ForecasterSnapshot,
+  ForecastUpdate,
+  ErrorInfo,
+} from '../worker/engine';
+import { errorInfo } from '../worker/protocol';
+
+export type WorkerFactory = () => Worker;
+
+const defaultFactory: WorkerFactory = () =>
+  new Worker(new URL('../worker/forecast.worker.ts', import.meta.url), { type: 'module' });
+
+/** How often a lease refreshes its snapshot (and so trims its log of samples since). */
+const SNAPSHOT_EVERY_MS = 5000;
+/** A worker that does not answer a ping within this long is taken for dead. */
+const PING_TIMEOUT_MS = 4000;
+const PING_EVERY_MS = 2000;
+
+interface Slot {
+  worker: Worker;
+  api: Comlink.Remote<ForecastApi>;
+  leases: Set<Lease>;
+  dead: boolean;
+  /** Rejects when the worker is buried: calls in flight to a dead worker never answer. */
+  died: Promise<never>;
+  kill(why: string): void;
+}
+
+export interface LeaseHandlers {
+  onUpdate(update: ForecastUpdate): void;
+  /** A worker died and the forecaster was restored elsewhere, or a call failed. */
+  onError(error: ErrorInfo): void;
+}
+
+let nextId = 0;
+
+export class WorkerPool {
+  readonly size: number;
+  private readonly factory: WorkerFactory;
+  private readonly slots: (Slot | null)[];
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(size?: number, factory: WorkerFactory = defaultFactory) {
+    const hc = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
+    this.size = Math.max(1, Math.min(4, size ?? hc));
+    this.factory = factory;
+    this.slots = new Array<Slot | null>(this.size).fill(null);
+  }
+
+  /** Leases a new forecaster (or one restored from `snapshot`) on the least loaded worker. */
+  async acquire(
+    options: ForecasterOptions,
+    handlers: LeaseHandlers,
+    snapshot?: ForecasterSnapshot,
+  ): Promise<Lease> {
+    const lease = new Lease(this, `f${nextId++}`, options, handlers);
+    await lease.start(snapshot);
+    return lease;
+  }
+
+  /** Leases currently held, per worker (for tests and diagnostics). */
+  get load(): number[] {
+    return this.slots.map((s) => (s && !s.dead ? s.leases.size : 0));
+  }
+
+  /** The worker hosting a lease (tests terminate it to check recovery). */
+  workerOf(lease: Lease): Worker | null {
+    return lease.slot?.worker ?? null;
+  }
+
+  /** @internal the slot a new lease goes to: the least loaded, started on demand. */
+  pick(): Slot {
+    let best = 0;
+    for (let i = 1; i < this.size; i++) {
+      if ((this.slots[i]?.leases.size ?? 0) < (this.slots[best]?.leases.size ?? 0)) best = i;
+    }
+    let slot = this.slots[best];
+    if (!slot || slot.dead) slot = this.slots[best] = this.spawn();
+    this.startPings(); // a lease is coming: watch the workers
+    return slot;
+  }
+
+  /** @internal */
+  release(lease: Lease): void {
+    lease.slot?.leases.delete(lease);
+    this.stopPingsIfIdle();
+  }
+
+  private spawn(): Slot {
+    const worker = this.factory();
+    const api = Comlink.wrap<ForecastApi>(worker);
+    let kill: (why: string) => void = () => undefined;
+    const died = new Promise<never>((_, reject) => (kill = (why) => reject(new Error(why))));
+    died.catch(() => undefined);
+    const slot: Slot = { worker, api, leases: new Set(), dead: false, died, kill };
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      void this.bury(slot, `the worker failed: ${e.message || 'an error'}`);
+    });
+    return slot;
+  }
+
+  /** Marks a worker dead and moves its forecasters to a fresh one. */
+  async bury(slot: Slot, why: string): Promise<void> {
+    if (slot.dead) return;
+    slot.dead = true;
+    slot.kill(why);
+    slot.worker.terminate();
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots[i] = null;
+    const leases = [...slot.leases];
+    slot.leases.clear();
+    await Promise.all(leases.map((lease) => lease.recover(why)));
+  }
+
+  private startPings(): void {
+    if (this.pingTimer !== null) return;
+    this.pingTimer = setInterval(() => {
+      for (const slot of this.slots) {
+        if (!slot || slot.dead || slot.leases.size === 0) continue;
+        let answered = false;
+        slot.api.list().then(
+          () => (answered = true),
+          () => undefined,
+        );
+        setTimeout(() => {
+          if (!answered) void this.bury(slot, 'the worker stopped answering');
+        }, PING_TIMEOUT_MS);
+      }
+    }, PING_EVERY_MS);
+  }
+
+  private stopPingsIfIdle(): void {
+    if (this.slots.some((s) => s && !s.dead && s.leases.size > 0)) return;
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+}
+
+/** One element's forecaster in the pool. */
+export class Lease {
+  /** @internal */
+  slot: Slot | null = null;
+  private snapshot: ForecasterSnapshot | null = null;
+  /** Samples pushed since `snapshot` was taken, in order (row-major values, times or null). */
+  private log: { values: Float64Array; times: Float64Array | null }[] = [];
+  private subscription = -1;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private released = false;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly pool: WorkerPool,
+    readonly id: string,
+    readonly options: ForecasterOptions,
+    private readonly handlers: LeaseHandlers,
+  ) {}
+
+  /** @internal creates (or restores) the forecaster on a worker and subscribes. */
+  async start(snapshot?: ForecasterSnapshot): Promise<void> {
+    const slot = this.pool.pick();
+    slot.leases.add(this);
+    this.slot = slot;
+    if (snapshot) await slot.api.restore(this.id, snapshot);
+    else await slot.api.create(this.id, this.options);
+    this.snapshot = snapshot ?? (await slot.api.snapshot(this.id));
+    this.subscription = await slot.api.subscribe(
+      this.id,
+      Comlink.proxy((u: ForecastUpdate) => this.handlers.onUpdate(u)),
+    );
+    if (this.timer === null)
+      this.timer = setInterval(() => void this.refreshSnapshot(), SNAPSHOT_EVERY_MS);
+  }
+
+  /**
+   * Sends a batch (row-major values, optional times), transferred. Calls are serialised, so the
+   * worker sees batches in order and a snapshot includes exactly the batches before it.
+   */
+  push(values: Float64Array, times: Float64Array | null): Promise<void> {
+    this.log.push({ values: values.slice(), times: times ? times.slice() : null });
+    return this.enqueue(async (api) => {
+      const tv = Comlink.transfer(values, [values.buffer]);
+      if (times) await api.push(this.id, tv, Comlink.transfer(times, [times.buffer]));
+      else await api.push(this.id, tv);
+    }).catch((e: unknown) => {
+      // A dead worker: the batch is in the log, and recovery pushes it to the new worker.
+      if (!(e instanceof WorkerGone)) throw e;
+    });
+  }
+
+  /** The forecaster's full state now (also kept as the recovery point). */
+  takeSnapshot(): Promise<ForecasterSnapshot> {
+    return this.refreshSnapshot();
+  }
+
+  restore(snapshot: ForecasterSnapshot): Promise<void> {
+    return this.enqueue(async (api) => {
+      await api.restore(this.id, snapshot);
+      this.snapshot = snapshot;
+      this.log = [];
+    });
+  }
+
+  exportStateDict(): Promise<Record<string, number[] | number[][]>> {
+    return this.enqueue((api) => api.exportStateDict(this.id));
+  }
+
+  importStateDict(sd: Record<string, unknown>): Promise<void> {
+    return this.enqueue(async (api) => {
+      await api.importStateDict(this.id, sd as Record<string, number[] | number[][]>);
+      await this.refreshSnapshotNow(api);
+    });
+  }
+
+  /** Gives the forecaster back: it is disposed in its worker. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    const slot = this.slot;
+    this.pool.release(this);
+    this.slot = null;
+    if (slot && !slot.dead) {
+      await slot.api.unsubscribe(this.id, this.subscription).catch(() => false);
+      await slot.api.dispose(this.id).catch(() => false);
+    }
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  /**
+   * @internal after its worker died: queued behind the calls that were waiting (they fail at
+   * once), rebuilds the forecaster on another worker from the snapshot and every batch since.
+   */
+  recover(why: string): Promise<void> {
+    const run = this.queue.then(async () => {
+      if (this.released) return;
+      const pending = this.log.slice();
+      this.slot = null;
+      try {
+        await this.start(this.snapshot ?? undefined);
+        const api = this.slot!.api;
+        for (const b of pending) {
+          if (b.times) await api.push(this.id, b.values.slice(), b.times.slice());
+          else await api.push(this.id, b.values.slice());
+        }
+        this.handlers.onError({
+          code: 'worker-error',
+          message: `${why}; the forecaster was restored on a new worker with the ${count(pending)} value(s) pushed since its last snapshot`,
+        });
+      } catch (e) {
+        this.handlers.onError(errorInfo(e));
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private enqueue<T>(fn: (api: Comlink.Remote<ForecastApi>) => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      if (this.released) throw new Error('the forecaster was released');
+      const slot = this.slot;
+      if (!slot || slot.dead) throw new WorkerGone();
+      try {
+        return await Promise.race([fn(slot.api), slot.died]);
+      } catch (e) {
+        if (slot.dead) throw new WorkerGone();
+        throw e;
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private refreshSnapshot(): Promise<ForecasterSnapshot> {
+    return this.enqueue((api) => this.refreshSnapshotNow(api));
+  }
+
+  private async refreshSnapshotNow(api: Comlink.Remote<ForecastApi>): Promise<ForecasterSnapshot> {
+    const upTo = this.log.length; // the snapshot covers every batch queued before it
+    const snap = await api.snapshot(this.id);
+    this.snapshot = snap;
+    this.log = this.log.slice(upTo);
+    return snap;
+  }
+}
+
+/** A call that met a dead worker; what it carried is replayed by the recovery. */
+class WorkerGone extends Error {
+  constructor() {
+    super('the worker died; the forecaster is being restored');
+  }
+}
+
+function count(batches: { values: Float64Array }[]): number {
+  return batches.reduce((n, b) => n + b.values.length, 0);
+}
+
+let shared: WorkerPool | null = null;
+
+/** The page's pool, made on first use. */
+export function sharedPool(): WorkerPool {
+  shared ??= new WorkerPool();
+  return shared;
+}

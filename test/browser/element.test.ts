@@ -1,0 +1,210 @@
+// <lstm-forecast> in a real browser: it renders and draws, pushes lead to forecasts, attributes
+// rebuild the model or only the display, bad input becomes error events, it survives a worker
+// that dies, persists across a "reload", releases its forecaster, and passes an axe check.
+
+import axe from 'axe-core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import '../../src/lstm-forecast';
+import type { ErrorEventDetail, ForecastEventDetail, LstmForecast } from '../../src/lstm-forecast';
+import { sharedPool } from '../../src/pool';
+
+const WAIT = { timeout: 20_000, interval: 50 };
+
+function mount(attrs: Record<string, string> = {}): LstmForecast {
+  const el = document.createElement('lstm-forecast');
+  el.style.width = '640px';
+  el.style.height = '280px';
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  document.body.append(el);
+  return el;
+}
+
+function sine(n: number, from = 0): number[] {
+  return Array.from({ length: n }, (_, i) => 20 + 5 * Math.sin((2 * Math.PI * (from + i)) / 24));
+}
+
+function nextEvent<T>(
+  el: EventTarget,
+  type: string,
+  ok: (d: T) => boolean = () => true,
+): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (e: Event) => {
+      const d = (e as CustomEvent<T>).detail;
+      if (!ok(d)) return;
+      el.removeEventListener(type, on);
+      resolve(d);
+    };
+    el.addEventListener(type, on);
+  });
+}
+
+const frames = (n = 2) =>
+  new Promise<void>((r) => {
+    const step = (k: number) => (k === 0 ? r() : requestAnimationFrame(() => step(k - 1)));
+    step(n);
+  });
+
+function canvasInk(el: LstmForecast): number {
+  const canvas = el.shadowRoot!.querySelector('canvas')!;
+  const ctx = canvas.getContext('2d')!;
+  const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  let ink = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
+  return ink;
+}
+
+afterEach(() => {
+  document.body.replaceChildren();
+});
+
+describe('<lstm-forecast>', () => {
+  it('renders, draws the history and forecast, and emits forecast and train events', async () => {
+    const errors: unknown[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a) => errors.push(a));
+    const el = mount({ label: 'Temperature', unit: '°C', horizon: '8' });
+    await nextEvent(el, 'ready');
+    const trained = nextEvent(el, 'train');
+    const forecast = nextEvent<ForecastEventDetail>(el, 'forecast');
+    el.pushMany(sine(200));
+    const f = await forecast;
+    await trained;
+    expect(f.mean).toHaveLength(8);
+    expect(f.time).toHaveLength(8);
+    for (let k = 0; k < 8; k++) {
+      expect(f.lower[k]).toBeLessThanOrEqual(f.mean[k]);
+      expect(f.upper[k]).toBeGreaterThanOrEqual(f.mean[k]);
+      expect(f.mean[k]).toBeGreaterThan(10);
+      expect(f.mean[k]).toBeLessThan(30);
+    }
+    await frames(3);
+    expect(canvasInk(el)).toBeGreaterThan(1000);
+    const status = el.shadowRoot!.querySelector('[part="status"]')!.textContent!;
+    expect(status).toMatch(/200 samples/);
+    const chart = el.shadowRoot!.querySelector('[part="chart"]')!;
+    expect(chart.getAttribute('aria-label')).toMatch(/Temperature: 200 samples, latest/);
+    expect(chart.getAttribute('aria-label')).toMatch(/Forecast for the next 8 steps/);
+    spy.mockRestore();
+    expect(errors).toEqual([]);
+  });
+
+  it('takes numbers, feature arrays, { t, value } objects and Date times; refuses bad ones with error events', async () => {
+    const el = mount();
+    await nextEvent(el, 'ready');
+    const errors: ErrorEventDetail[] = [];
+    el.addEventListener('error', (e) => errors.push((e as CustomEvent<ErrorEventDetail>).detail));
+    const t0 = Date.UTC(2026, 0, 1);
+    el.push({ t: t0, value: 1 });
+    el.push(2, new Date(t0 + 1000));
+    el.push({ t: new Date(t0 + 2000).toISOString(), value: 3 });
+    el.push('4' as unknown as number);
+    el.push([1, 2]);
+    el.push(5, t0); // goes back
+    el.push({ value: 6, t: 'yesterday' });
+    el.push(null, t0 + 3000); // a gap
+    expect(errors.map((e) => e.code)).toEqual(['bad-value', 'bad-shape', 'bad-time', 'bad-time']);
+    const stats = nextEvent<{ samples: number }>(el, 'train');
+    expect((await stats).samples).toBe(4); // 3 values and a gap
+  });
+
+  it('a model attribute rebuilds the model (and says so); a display attribute does not', async () => {
+    const el = mount({ horizon: '6' });
+    await nextEvent(el, 'ready');
+    el.pushMany(sine(120));
+    await nextEvent<ForecastEventDetail>(el, 'forecast');
+    const lease = el.forecasterLease;
+    el.maxPoints = 50;
+    await el.updateComplete;
+    expect(el.forecasterLease).toBe(lease);
+    const rebuilt = nextEvent<ErrorEventDetail>(el, 'error', (d) => d.code === 'model-rebuilt');
+    const forecast = nextEvent<ForecastEventDetail>(el, 'forecast', (d) => d.mean.length === 10);
+    el.setAttribute('horizon', '10');
+    await rebuilt;
+    expect(el.forecasterLease).not.toBe(lease);
+    expect((await forecast).mean).toHaveLength(10); // refed with the drawn history
+  });
+
+  it('keeps its model when moved within the page, and releases it when removed', async () => {
+    const pool = sharedPool();
+    const el = mount();
+    await nextEvent(el, 'ready');
+    const lease = el.forecasterLease;
+    const before = pool.load.reduce((a, b) => a + b, 0);
+    const other = document.createElement('div');
+    document.body.append(other);
+    other.append(el); // a move: disconnected then connected in one task
+    await new Promise((r) => setTimeout(r, 50));
+    expect(el.forecasterLease).toBe(lease);
+    expect(pool.load.reduce((a, b) => a + b, 0)).toBe(before);
+    el.remove();
+    await vi.waitFor(() => expect(pool.load.reduce((a, b) => a + b, 0)).toBe(before - 1), WAIT);
+    expect(lease!.isReleased).toBe(true);
+  });
+
+  it('survives its worker being terminated mid-stream: no sample lost, forecasts resume', async () => {
+    const pool = sharedPool();
+    const el = mount({ horizon: '4' });
+    await nextEvent(el, 'ready');
+    el.pushMany(sine(150));
+    await nextEvent(el, 'forecast');
+    const restarted = nextEvent<ErrorEventDetail>(el, 'error', (d) => d.code === 'worker-error');
+    pool.workerOf(el.forecasterLease!)!.terminate();
+    el.pushMany(sine(50, 150)); // pushed while the worker is dead
+    const msg = await restarted;
+    expect(msg.message).toMatch(/restored on a new worker/);
+    const after = nextEvent<{ samples: number }>(el, 'train', (d) => d.samples >= 210);
+    el.pushMany(sine(10, 200));
+    expect((await after).samples).toBe(210);
+    await nextEvent(el, 'forecast');
+  }, 30_000);
+
+  it('persists to IndexedDB and continues after a reload', async () => {
+    const key = `test-${Math.random()}`;
+    const a = mount({ persist: key });
+    await nextEvent(a, 'ready');
+    a.pushMany(sine(100));
+    await nextEvent(a, 'forecast');
+    a.remove(); // saves on the way out
+    await new Promise((r) => setTimeout(r, 300));
+    const b = mount({ persist: key });
+    const ready = await nextEvent<{ restored: boolean }>(b, 'ready');
+    expect(ready.restored).toBe(true);
+    const t = nextEvent<{ samples: number }>(b, 'train');
+    b.push(21);
+    expect((await t).samples).toBe(101);
+  });
+
+  it('reports a corrupt saved record and starts fresh', async () => {
+    const { set, createStore } = await import('idb-keyval');
+    const key = `bad-${Math.random()}`;
+    await set(
+      key,
+      { format: 'lstm-forecast/snapshot', model: 'x', snapshot: {} },
+      createStore('lstm-forecast', 'snapshots'),
+    );
+    const el = document.createElement('lstm-forecast');
+    el.setAttribute('persist', key);
+    const error = nextEvent<ErrorEventDetail>(el, 'error');
+    const ready = nextEvent<{ restored: boolean }>(el, 'ready');
+    document.body.append(el);
+    expect((await error).code).toBe('bad-snapshot');
+    expect((await ready).restored).toBe(false);
+  });
+
+  it('is accessible: axe finds no violations; arrow keys announce actual and predicted values', async () => {
+    const el = mount({ label: 'Flow', unit: 'l/s' });
+    await nextEvent(el, 'ready');
+    el.pushMany(sine(100));
+    await nextEvent(el, 'forecast');
+    await frames(2);
+    const results = await axe.run(el);
+    expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+    const chart = el.shadowRoot!.querySelector<HTMLElement>('[part="chart"]')!;
+    chart.focus();
+    chart.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }));
+    await el.updateComplete;
+    const live = el.shadowRoot!.querySelector('[aria-live="polite"]')!.textContent!;
+    expect(live).toMatch(/actual|predicted/);
+    expect(el.shadowRoot!.querySelectorAll('table tbody tr').length).toBeGreaterThan(5);
+  });
+});
