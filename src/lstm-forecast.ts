@@ -660,7 +660,10 @@ export class LstmForecast extends LitElement {
       onSamples: (samples: Sample[]) => {
         for (const s of samples) this.accept(s.value, s.time);
       },
-      onError: (e) => this.emitError(e),
+      onError: (e) => {
+        this.emitError(e);
+        this.updateStatus(); // the malformed count changed
+      },
       onStatus: (s) => {
         this.sourceStatus = s;
         this.updateStatus();
@@ -732,7 +735,9 @@ export class LstmForecast extends LitElement {
         parts.push(`skill ${s.skill >= 0 ? '+' : ''}${(s.skill * 100).toFixed(0)}% vs naive`);
       }
     }
-    const src = this.sourceStatus;
+    const src = this.source
+      ? { ...(this.sourceStatus ?? this.source.status), malformed: this.source.status.malformed }
+      : null;
     if (src) {
       if (src.state === 'reconnecting' && src.retryInMs !== null)
         parts.push(
