@@ -4,8 +4,8 @@
 // Parameters: weight (O, I), bias (O); initialised as PyTorch's, uniform in ±1/sqrt(I).
 
 import { CoreError } from './errors';
-import { loadInto, type ParamSlot } from './lstm';
-import { readNested, shapeOf, toMatrix, toNested, type Nested } from './nested';
+import type { ParamSlot } from './lstm';
+import { readNested, shapeOf, toMatrix, type Nested } from './nested';
 import { allocFloats, ParamArena, type DType, type Floats } from './params';
 import { Prng } from './prng';
 
@@ -194,16 +194,11 @@ export class Linear {
   // Convenience layer, in PyTorch's shapes.
 
   stateDict(): Record<string, number[] | number[][]> {
-    const sd: Record<string, number[] | number[][]> = {};
-    for (const name of this.paramNames) {
-      const e = this.arena.entry(this.prefix + name);
-      sd[name] = toNested(this.arena.data, e.offset, e.shape);
-    }
-    return sd;
+    return this.arena.nested(this.prefix, this.paramNames, this.arena.data);
   }
 
   loadStateDict(sd: Record<string, unknown>): void {
-    loadInto(this.arena, this.prefix, this.paramNames, sd, 'Linear.loadStateDict');
+    this.arena.load(this.prefix, this.paramNames, sd, 'Linear.loadStateDict');
   }
 
   forward(input: Nested): number[][] {
@@ -226,16 +221,9 @@ export class Linear {
     const N = this.lastN;
     const dy = allocFloats(this.arena.dtype, N * this.outFeatures);
     readNested('Linear.backward: dOutput', dOutput, [N, this.outFeatures], dy);
-    const params: Record<string, number[] | number[][]> = {};
-    for (const name of this.paramNames) {
-      const e = this.arena.entry(this.prefix + name);
-      this.arena.grad.fill(0, e.offset, e.offset + e.size);
-    }
+    this.arena.zeroGradOf(this.prefix, this.paramNames);
     this.backwardSeq(dy, N);
-    for (const name of this.paramNames) {
-      const e = this.arena.entry(this.prefix + name);
-      params[name] = toNested(this.arena.grad, e.offset, e.shape);
-    }
+    const params = this.arena.nested(this.prefix, this.paramNames, this.arena.grad);
     return { input: toMatrix(this.dinput, 0, N, this.inFeatures), params };
   }
 }

@@ -21,7 +21,7 @@
 // allocates nothing once the caches are as long as the longest sequence seen.
 
 import { CoreError } from './errors';
-import { readNested, shapeOf, toMatrix, toNested, type Nested } from './nested';
+import { readNested, shapeOf, toMatrix, type Nested } from './nested';
 import { allocFloats, ParamArena, type DType, type Floats } from './params';
 import { Prng } from './prng';
 
@@ -626,12 +626,7 @@ export class LSTM {
   }
 
   stateDict(): Record<string, number[] | number[][]> {
-    const sd: Record<string, number[] | number[][]> = {};
-    for (const name of this.paramNames) {
-      const e = this.arena.entry(this.prefix + name);
-      sd[name] = toNested(this.arena.data, e.offset, e.shape);
-    }
-    return sd;
+    return this.arena.nested(this.prefix, this.paramNames, this.arena.data);
   }
 
   /**
@@ -639,7 +634,7 @@ export class LSTM {
    * shape or a non-finite number with a CoreError, and then leaves the model exactly as it was.
    */
   loadStateDict(sd: Record<string, unknown>): void {
-    loadInto(this.arena, this.prefix, this.paramNames, sd, 'LSTM.loadStateDict');
+    this.arena.load(this.prefix, this.paramNames, sd, 'LSTM.loadStateDict');
   }
 
   forward(input: Nested, state?: LSTMState): { output: number[][]; h: number[][]; c: number[][] } {
@@ -693,62 +688,15 @@ export class LSTM {
       dcn = allocFloats(dt, D * L * H);
       readNested('LSTM.backward: c', upstream.c, [D * L, H], dcn);
     }
-    for (const name of this.paramNames) {
-      const e = this.arena.entry(this.prefix + name);
-      this.arena.grad.fill(0, e.offset, e.offset + e.size);
-    }
+    this.arena.zeroGradOf(this.prefix, this.paramNames);
     this.backwardSeq(dy, T, dhn, dcn);
-    const params: Record<string, number[] | number[][]> = {};
-    for (const name of this.paramNames) {
-      const e = this.arena.entry(this.prefix + name);
-      params[name] = toNested(this.arena.grad, e.offset, e.shape);
-    }
+    const params = this.arena.nested(this.prefix, this.paramNames, this.arena.grad);
     return {
       input: toMatrix(this.dinput, 0, T, I),
       h0: toMatrix(this.dh0, 0, D * L, H),
       c0: toMatrix(this.dc0, 0, D * L, H),
       params,
     };
-  }
-}
-
-/** Validates a whole state dict against `names`, then copies it in; all or nothing. */
-export function loadInto(
-  arena: ParamArena,
-  prefix: string,
-  names: readonly string[],
-  sd: Record<string, unknown>,
-  what: string,
-): void {
-  if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) {
-    throw new CoreError(
-      'bad-shape',
-      `${what}: expected an object of named parameters, found ${sd === null ? 'null' : typeof sd}`,
-    );
-  }
-  const expected = new Set(names);
-  for (const key of Object.keys(sd)) {
-    if (!expected.has(key)) {
-      throw new CoreError(
-        'unexpected-key',
-        `${what}: unexpected key "${key}" (expected ${names.join(', ')})`,
-      );
-    }
-  }
-  const staged = allocFloats(arena.dtype, arena.size);
-  for (const name of names) {
-    const e = arena.entry(prefix + name);
-    if (!(name in sd)) {
-      throw new CoreError(
-        'missing-key',
-        `${what}: missing key "${name}" of shape [${e.shape.join(', ')}]`,
-      );
-    }
-    readNested(`${what}: "${name}"`, sd[name], e.shape, staged, e.offset);
-  }
-  for (const name of names) {
-    const e = arena.entry(prefix + name);
-    arena.data.set(staged.subarray(e.offset, e.offset + e.size), e.offset);
   }
 }
 

@@ -5,6 +5,7 @@
 // a model is being assembled.
 
 import { CoreError } from './errors';
+import { readNested, toNested } from './nested';
 
 export type DType = 'float32' | 'float64';
 export type Floats = Float32Array | Float64Array;
@@ -73,5 +74,64 @@ export class ParamArena {
 
   zeroGrad(): void {
     this.grad.fill(0);
+  }
+
+  /** Zeroes the gradients of the named parameters (under prefix) only. */
+  zeroGradOf(prefix: string, names: readonly string[]): void {
+    for (const name of names) {
+      const e = this.entry(prefix + name);
+      this.grad.fill(0, e.offset, e.offset + e.size);
+    }
+  }
+
+  /** The named parameters (under prefix) of `from` (data or grad) as PyTorch-shaped arrays. */
+  nested(
+    prefix: string,
+    names: readonly string[],
+    from: Floats,
+  ): Record<string, number[] | number[][]> {
+    const out: Record<string, number[] | number[][]> = {};
+    for (const name of names) {
+      const e = this.entry(prefix + name);
+      out[name] = toNested(from, e.offset, e.shape);
+    }
+    return out;
+  }
+
+  /**
+   * Loads a state dict whose keys are `names` (without prefix): validates all of it (missing and
+   * extra keys, shapes, finiteness), then copies it in; all or nothing. `what` names the caller.
+   */
+  load(prefix: string, names: readonly string[], sd: Record<string, unknown>, what: string): void {
+    if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) {
+      throw new CoreError(
+        'bad-shape',
+        `${what}: expected an object of named parameters, found ${sd === null ? 'null' : typeof sd}`,
+      );
+    }
+    const expected = new Set(names);
+    for (const key of Object.keys(sd)) {
+      if (!expected.has(key)) {
+        throw new CoreError(
+          'unexpected-key',
+          `${what}: unexpected key "${key}" (expected ${names.join(', ')})`,
+        );
+      }
+    }
+    const staged = allocFloats(this.dtype, this.size);
+    for (const name of names) {
+      const e = this.entry(prefix + name);
+      if (!(name in sd)) {
+        throw new CoreError(
+          'missing-key',
+          `${what}: missing key "${name}" of shape [${e.shape.join(', ')}]`,
+        );
+      }
+      readNested(`${what}: "${name}"`, sd[name], e.shape, staged, e.offset);
+    }
+    for (const name of names) {
+      const e = this.entry(prefix + name);
+      this.data.set(staged.subarray(e.offset, e.offset + e.size), e.offset);
+    }
   }
 }
