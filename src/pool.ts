@@ -16,11 +16,12 @@ import type {
   ErrorInfo,
 } from '../worker/engine';
 import { errorInfo } from '../worker/protocol';
+import { createForecastWorker } from './worker-factory';
 
 export type WorkerFactory = () => Worker;
 
-const defaultFactory: WorkerFactory = () =>
-  new Worker(new URL('../worker/forecast.worker.ts', import.meta.url), { type: 'module' });
+/** The forecast worker, from a URL or a Blob depending on the build (see ./worker-factory). */
+const defaultFactory: WorkerFactory = createForecastWorker;
 
 /** How often a lease refreshes its snapshot (and so trims its log of samples since). */
 const SNAPSHOT_EVERY_MS = 5000;

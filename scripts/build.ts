@@ -1,0 +1,182 @@
+// `npm run build`: everything the published package holds, into dist/ (emptied first).
+//
+//   dist/lstm-forecast.js        ES module, all in one: the element, Lit, uPlot and its CSS,
+//                                Comlink, idb-keyval, and the worker inlined (started from a Blob
+//                                URL), so one <script type="module" src> from any origin works.
+//   dist/lstm-forecast.iife.js   the same as a classic script (global `LstmForecast`).
+//   dist/csp/lstm-forecast.js    for a strict Content-Security-Policy (worker-src 'self', no
+//   dist/csp/lstm-forecast.worker.js   blob:): the worker is a file next to the module.
+//   dist/core.js                 `lstm-forecast/core`: the engine and the numeric core, for Node.
+//   dist/react.js                `lstm-forecast/react`: the React wrapper (imports ./lstm-forecast.js).
+//   dist/types/                  declarations (tsc -p tsconfig.build.json).
+//   custom-elements.json         the Custom Elements Manifest (cem analyze).
+//
+// The builds differ in one module: src/pool.ts imports ./worker-factory, which the all-in-one
+// builds resolve to ./worker-factory.inline (an `?worker&inline` import) instead.
+
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build, type InlineConfig, type Plugin } from 'vite';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const resolveFrom = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
+
+/** Browsers the element supports: Lit 3 needs ES2021; module workers everywhere since 2023. */
+const TARGET = 'es2022';
+
+/**
+ * Full minification for the browser bundles. Vite keeps whitespace and pure annotations in an ES
+ * library (for the user's bundler to shake), but these bundles are served as they are.
+ * Licence headers stay (Lit's BSD-3-Clause asks for its notice).
+ */
+const MINIFIED = {
+  minify: true,
+  rolldownOptions: {
+    output: { minify: true, comments: { legal: true, annotation: false, jsdoc: false } },
+  },
+} as const;
+
+/** Swaps ./worker-factory for ./worker-factory.inline, the worker bundled as text. */
+const inlineWorker = {
+  find: /^\.\/worker-factory$/,
+  replacement: './worker-factory.inline',
+};
+
+/** Settings every build shares: no config file (vite.config.ts is the dev server and tests). */
+function base(config: InlineConfig): InlineConfig {
+  return {
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    ...config,
+    worker: { format: 'es', ...config.worker },
+    build: {
+      emptyOutDir: false,
+      target: TARGET,
+      reportCompressedSize: false,
+      ...config.build,
+    },
+  };
+}
+
+/** The element as one module (or one classic script), worker inlined. */
+function allInOne(format: 'es' | 'iife', fileName: string): InlineConfig {
+  return base({
+    resolve: { alias: [inlineWorker] },
+    build: {
+      outDir: 'dist',
+      ...MINIFIED,
+      lib: {
+        entry: resolveFrom('src/lstm-forecast.ts'),
+        formats: [format],
+        name: 'LstmForecast',
+        fileName: () => fileName,
+      },
+    },
+  });
+}
+
+/**
+ * Vite writes the CSP build's worker URL as new URL(new URL(`x.js`, import.meta.url).href,
+ * `` + import.meta.url): right, but not the plain `new Worker(new URL('./x.js', import.meta.url))`
+ * that a user's bundler (Vite, webpack 5) recognises and copies along. Rewrite it to that.
+ */
+const plainWorkerUrl: Plugin = {
+  name: 'lstm-forecast:plain-worker-url',
+  generateBundle(_, bundle) {
+    const vite =
+      /new URL\(new URL\(`(lstm-forecast\.worker\.js)`,import\.meta\.url\)\.href,``\+import\.meta\.url\)/;
+    const chunk = bundle['lstm-forecast.js'];
+    if (chunk?.type !== 'chunk' || !vite.test(chunk.code)) {
+      throw new Error('csp build: the worker URL is not in the form this plugin rewrites');
+    }
+    chunk.code = chunk.code.replace(vite, 'new URL("./$1",import.meta.url)');
+  },
+};
+
+/** The element for a strict CSP: the worker is emitted as a file beside the module. */
+const csp: InlineConfig = base({
+  base: './', // the worker's URL relative to the module, not to the page
+  plugins: [plainWorkerUrl],
+  worker: {
+    rolldownOptions: { output: { entryFileNames: 'lstm-forecast.worker.js' } },
+  },
+  build: {
+    outDir: 'dist/csp',
+    assetsDir: '',
+    ...MINIFIED,
+    lib: {
+      entry: resolveFrom('src/lstm-forecast.ts'),
+      formats: ['es'],
+      fileName: () => 'lstm-forecast.js',
+    },
+  },
+});
+
+/** The engine and core for Node: plain ES2022, not minified (stack traces stay readable). */
+const core: InlineConfig = base({
+  build: {
+    outDir: 'dist',
+    minify: false,
+    lib: {
+      entry: resolveFrom('worker/core-entry.ts'),
+      formats: ['es'],
+      fileName: () => 'core.js',
+    },
+  },
+});
+
+/**
+ * The React wrapper. React and @lit/react stay imports; the element stays an import of
+ * ./lstm-forecast.js, so a page that also imports 'lstm-forecast' defines the element once.
+ */
+const elementModule = resolveFrom('src/lstm-forecast.ts');
+const externalElement: Plugin = {
+  name: 'lstm-forecast:external-element',
+  enforce: 'pre',
+  async resolveId(source, importer, options) {
+    if (!importer) return null;
+    const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+    if (resolved?.id === elementModule) return { id: './lstm-forecast.js', external: true };
+    return null;
+  },
+};
+const react: InlineConfig = base({
+  plugins: [externalElement],
+  build: {
+    outDir: 'dist',
+    minify: false,
+    lib: {
+      entry: resolveFrom('src/react.ts'),
+      formats: ['es'],
+      fileName: () => 'react.js',
+    },
+    rolldownOptions: { external: ['react', '@lit/react'] },
+  },
+});
+
+function run(command: string, args: string[]): void {
+  const bin = resolveFrom(`node_modules/.bin/${command}`);
+  const result = spawnSync(bin, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  }
+}
+
+const started = performance.now();
+rmSync(resolveFrom('dist'), { recursive: true, force: true });
+for (const config of [
+  allInOne('es', 'lstm-forecast.js'),
+  allInOne('iife', 'lstm-forecast.iife.js'),
+  csp,
+  core,
+  react,
+]) {
+  await build(config);
+}
+run('tsc', ['-p', 'tsconfig.build.json']);
+run('cem', ['analyze', '--quiet']);
+// What tests compare against the sources to tell whether dist/ is current.
+writeFileSync(resolveFrom('dist/.built'), `${new Date().toISOString()}\n`);
+console.log(`built dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s`);

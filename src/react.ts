@@ -1,0 +1,40 @@
+// `lstm-forecast/react`: <lstm-forecast> as a React component. Attributes and properties pass as
+// props (`label`, `hiddenSize`, `src`, ...); the element's events as onForecast, onAnomaly,
+// onTrain, onError and onReady, each handed the element's typed CustomEvent. A ref is the element
+// itself, for its methods: `ref.current.pushMany([...])`.
+//
+//   import { LstmForecast } from 'lstm-forecast/react';
+//   <LstmForecast label="Temperature" unit="°C" src="wss://…" onForecast={(e) => e.detail.mean} />
+
+import { createComponent, type EventName } from '@lit/react';
+import * as React from 'react';
+import {
+  LstmForecast as LstmForecastElement,
+  type AnomalyEventDetail,
+  type ErrorEventDetail,
+  type ForecastEventDetail,
+  type TrainEventDetail,
+} from './lstm-forecast';
+
+export const LstmForecast = createComponent({
+  react: React,
+  tagName: 'lstm-forecast',
+  elementClass: LstmForecastElement,
+  displayName: 'LstmForecast',
+  events: {
+    onForecast: 'forecast' as EventName<CustomEvent<ForecastEventDetail>>,
+    onAnomaly: 'anomaly' as EventName<CustomEvent<AnomalyEventDetail>>,
+    onTrain: 'train' as EventName<CustomEvent<TrainEventDetail>>,
+    onError: 'error' as EventName<CustomEvent<ErrorEventDetail>>,
+    onReady: 'ready' as EventName<CustomEvent<{ restored: boolean }>>,
+  },
+});
+
+export type { LstmForecastElement };
+export type {
+  AnomalyEventDetail,
+  ErrorEventDetail,
+  ForecastEventDetail,
+  PushValue,
+  TrainEventDetail,
+} from './lstm-forecast';
