@@ -577,7 +577,11 @@ export class LstmForecast extends LitElement {
       if (!Number.isFinite(ms))
         return this.reject('bad-time', `push: time ${String(t)} is not a time`);
     }
-    if (this.timeMode === 'unknown') this.timeMode = ms === null ? 'index' : 'time';
+    if (this.timeMode === 'unknown') {
+      this.timeMode = ms === null ? 'index' : 'time';
+      // the chart was built before the first sample said whether it has times
+      this.chart?.setOptions({ timeAxis: this.timeMode });
+    }
     let x: number;
     if (this.timeMode === 'index') x = this.samples;
     else {
