@@ -353,7 +353,10 @@ export class LstmForecast extends LitElement {
       clearTimeout(this.releaseTimer);
       this.releaseTimer = null;
     }
-    if (!this.lease && !this.leasing) this.leasing = this.acquire(true);
+    // After the first update, so that properties set right after connecting (by a framework, or
+    // `append(el); el.horizon = 8`) are in the model's options rather than lost to the defaults.
+    if (!this.lease && !this.leasing)
+      this.leasing = this.updateComplete.then(() => this.acquire(true));
     addEventListener('pagehide', this.onPageHide);
     this.darkQuery?.addEventListener('change', this.onSchemeChange);
     if (this.persist && this.saveTimer === null) {
