@@ -15,7 +15,8 @@
 // builds resolve to ./worker-factory.inline (an `?worker&inline` import) instead.
 
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type InlineConfig, type Plugin } from 'vite';
 
@@ -156,6 +157,35 @@ const react: InlineConfig = base({
   },
 });
 
+/**
+ * The sources import without extensions (moduleResolution "bundler"), and tsc copies those
+ * specifiers into the declarations as they are. TypeScript under "node16"/"nodenext" (and Node's
+ * own rules for a "type": "module" package) wants the file named: './engine' must be
+ * './engine/index.js', './chart' './chart.js'. Name them, in every .d.ts under `dir`.
+ */
+function nameDeclarationImports(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      nameDeclarationImports(path);
+      continue;
+    }
+    if (!name.endsWith('.d.ts')) continue;
+    const text = readFileSync(path, 'utf8').replace(
+      /(from\s+|import\()(['"])(\.{1,2}\/[^'"]*)\2/g,
+      (whole, lead: string, quote: string, spec: string) => {
+        if (/\.js$/.test(spec)) return whole;
+        const target = join(dirname(path), spec);
+        if (existsSync(`${target}.d.ts`)) return `${lead}${quote}${spec}.js${quote}`;
+        if (existsSync(join(target, 'index.d.ts')))
+          return `${lead}${quote}${spec}/index.js${quote}`;
+        throw new Error(`${path}: no declaration for ${spec}`);
+      },
+    );
+    writeFileSync(path, text);
+  }
+}
+
 function run(command: string, args: string[]): void {
   const bin = resolveFrom(`node_modules/.bin/${command}`);
   const result = spawnSync(bin, args, { cwd: root, stdio: 'inherit' });
@@ -176,6 +206,7 @@ for (const config of [
   await build(config);
 }
 run('tsc', ['-p', 'tsconfig.build.json']);
+nameDeclarationImports(resolveFrom('dist/types'));
 run('cem', ['analyze', '--quiet']);
 // What tests compare against the sources to tell whether dist/ is current.
 writeFileSync(resolveFrom('dist/.built'), `${new Date().toISOString()}\n`);
