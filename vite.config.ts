@@ -52,7 +52,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/browser/**', '**/node_modules/**'],
+          exclude: ['test/browser/**', 'test/e2e/**', '**/node_modules/**'],
           pool: 'forks',
           // globalThis.gc lets memory and allocation tests force a collection.
           execArgv: ['--expose-gc'],
@@ -83,6 +83,22 @@ export default defineConfig({
             }),
             instances: [{ browser: 'chromium' }],
           },
+        },
+      },
+      {
+        // The built package end to end (test/e2e/): pages on one origin loading dist/ from
+        // another, a strict CSP, the classic script, `npm pack` installed into a new project.
+        // Node drives its own Chromium through Playwright. Runs after the other projects, so
+        // their timing-sensitive tests never share the two cores with it.
+        extends: true,
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/setup.ts'],
+          sequence: { groupOrder: 1 },
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -1,0 +1,108 @@
+// The built bundles in headless Chromium, as a user's page meets them: a plain HTML page on one
+// origin loading dist/ from another (a CDN) with one script tag, a page under a strict
+// Content-Security-Policy with the CSP build, and the classic-script build. Each page pushes a
+// fixed series (test/e2e/pages/page.js); each must produce forecast events and draw them.
+
+import { join } from 'node:path';
+import type { Browser } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DIST,
+  PAGES,
+  describe as describeRun,
+  launchChromium,
+  runPage,
+  startStaticServer,
+  type PageRun,
+  type StaticServer,
+} from './support';
+
+/** The strict policy, as an HTTP header; violations are also POSTed to /csp-report. */
+const CSP = "script-src 'self'; worker-src 'self'; report-uri /csp-report";
+
+let browser: Browser;
+let cdn: StaticServer; // origin B: dist/, with CORS as a CDN sends it
+let site: StaticServer; // origin A: the pages
+let strict: StaticServer; // origin C: the pages, dist/ and dist/csp/, under the CSP
+
+beforeAll(async () => {
+  cdn = await startStaticServer({
+    mounts: { '/': DIST },
+    headers: { 'access-control-allow-origin': '*' },
+  });
+  site = await startStaticServer({ mounts: { '/': PAGES }, vars: { CDN: cdn.origin } });
+  strict = await startStaticServer({
+    mounts: { '/': PAGES, '/dist/': DIST, '/csp/': join(DIST, 'csp') },
+    headers: { 'content-security-policy': CSP },
+    vars: { BUNDLE: '/csp/lstm-forecast.js' },
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([cdn?.close(), site?.close(), strict?.close()]);
+});
+
+/** A forecast that came from the fixed sine (20 ± 5): the right length, ordered, in range. */
+function expectForecast(run: PageRun): void {
+  const context = describeRun(run);
+  expect(run.pageErrors, context).toEqual([]);
+  expect(run.report?.errors, context).toEqual([]);
+  expect(run.report?.forecasts, context).toBeGreaterThan(0);
+  expect(run.report?.trains, context).toBeGreaterThan(0);
+  const f = run.report!.last!;
+  expect(f.mean, context).toHaveLength(8);
+  for (let k = 0; k < 8; k++) {
+    expect(f.lower[k], `lower <= mean at step ${k}`).toBeLessThanOrEqual(f.mean[k]);
+    expect(f.upper[k], `mean <= upper at step ${k}`).toBeGreaterThanOrEqual(f.mean[k]);
+    expect(f.mean[k], `mean at step ${k} within the series' range`).toBeGreaterThan(10);
+    expect(f.mean[k], `mean at step ${k} within the series' range`).toBeLessThan(30);
+  }
+  // A 640x280 chart with a history line, a dashed forecast and a band: well over 500 pixels.
+  expect(run.ink, `inked canvas pixels; ${context}`).toBeGreaterThan(500);
+}
+
+describe('dist/ in a browser', () => {
+  it('lstm-forecast.js from another origin: one module script tag, no build', async () => {
+    const run = await runPage(browser, `${site.origin}/cdn.html`);
+    expectForecast(run);
+    expect(run.failedRequests, describeRun(run)).toEqual([]);
+  });
+
+  it('lstm-forecast.iife.js from another origin as a classic script', async () => {
+    const run = await runPage(browser, `${site.origin}/iife.html`);
+    expectForecast(run);
+    expect(run.failedRequests, describeRun(run)).toEqual([]);
+  });
+
+  it("csp/ under script-src 'self'; worker-src 'self', with no violation", async () => {
+    const run = await runPage(browser, `${strict.origin}/csp.html`);
+    expectForecast(run);
+    const context = describeRun(run);
+    expect(run.violations, context).toEqual([]);
+    expect(
+      run.console.filter((m) => /Content.Security.Policy|Refused to/i.test(m)),
+      context,
+    ).toEqual([]);
+    expect(run.failedRequests, context).toEqual([]);
+    expect(strict.cspReports, 'reports POSTed to report-uri').toEqual([]);
+  });
+
+  it('the control: the Blob-worker bundle under the same CSP is refused, and that is seen', async () => {
+    // Proves the check above can fail: the all-in-one bundle starts its worker from a blob: URL,
+    // which worker-src 'self' forbids.
+    const run = await runPage(browser, `${strict.origin}/csp.html?bundle=/dist/lstm-forecast.js`, {
+      expectFailure: true,
+    });
+    const context = describeRun(run);
+    expect(run.violations.join('\n'), context).toMatch(/worker-src refused blob/);
+    expect(run.report?.forecasts ?? 0, context).toBe(0);
+    await expect
+      .poll(() => strict.cspReports.length, {
+        timeout: 15_000,
+        message: 'a report POSTed to report-uri for the refused worker',
+      })
+      .toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,226 @@
+// The package as a user gets it: `npm pack`, installed into a new project from the npm cache, then
+// `lstm-forecast/core` in Node, the types through the package's exports, and the installed
+// dist/lstm-forecast.js in the browser.
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  PAGES,
+  ROOT,
+  describe as describeRun,
+  launchChromium,
+  runPage,
+  startStaticServer,
+} from './support';
+
+const run = promisify(execFile);
+
+/**
+ * npm for the child: the parent `npm test` leaves npm_config_local_prefix (this repository),
+ * npm_package_* and npm_lifecycle_* in the environment, which would point npm back here.
+ */
+function npmEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_(package_|lifecycle_|config_local_prefix|command)/i.test(k)) continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+async function npm(args: string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await run('npm', args, { cwd, env: npmEnv(), maxBuffer: 64 << 20 });
+    return stdout;
+  } catch (e) {
+    const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+    throw new Error(`npm ${args.join(' ')} failed in ${cwd}:\n${stderr ?? ''}\n${stdout ?? ''}`);
+  }
+}
+
+let tmp: string;
+let app: string;
+let packed: { filename: string; files: { path: string }[] };
+let installSeconds = 0;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'lstm-forecast-pack-'));
+  // dist/ is current (test/e2e/setup.ts), so pack it as it is rather than build again.
+  const out = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], ROOT);
+  packed = (JSON.parse(out) as (typeof packed)[])[0];
+
+  app = join(tmp, 'app');
+  await mkdir(app);
+  await writeFile(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }),
+  );
+  const started = performance.now();
+  // From the npm cache: lit, comlink, uplot, idb-keyval and @lit/react are there after `npm ci`.
+  await npm(
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      join(tmp, packed.filename),
+    ],
+    app,
+  );
+  installSeconds = (performance.now() - started) / 1000;
+}, 180_000);
+
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('npm pack, installed into a new project', () => {
+  it('packs the builds, the declarations, the manifest, README and LICENSE, and no sources', () => {
+    const files = packed.files.map((f) => f.path);
+    for (const f of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'custom-elements.json',
+      'dist/lstm-forecast.js',
+      'dist/lstm-forecast.iife.js',
+      'dist/csp/lstm-forecast.js',
+      'dist/csp/lstm-forecast.worker.js',
+      'dist/core.js',
+      'dist/react.js',
+      'dist/types/src/lstm-forecast.d.ts',
+      'dist/types/src/react.d.ts',
+      'dist/types/worker/core-entry.d.ts',
+    ]) {
+      expect(files, `${f} in the tarball`).toContain(f);
+    }
+    const stray = files.filter((f) => !/^(dist\/|package\.json$|README|LICENSE|custom-)/.test(f));
+    expect(stray, 'files outside dist/ and the docs').toEqual([]);
+    expect(files).not.toContain('dist/.built');
+    console.log(`npm install of the tarball took ${installSeconds.toFixed(1)} s`);
+  });
+
+  it('resolves every export to a file that exists', async () => {
+    const script = `
+      const out = {};
+      for (const s of ['lstm-forecast', 'lstm-forecast/core', 'lstm-forecast/react',
+        'lstm-forecast/csp', 'lstm-forecast/iife', 'lstm-forecast/custom-elements.json']) {
+        out[s] = import.meta.resolve(s);
+      }
+      console.log(JSON.stringify(out));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: app,
+    });
+    const resolved = JSON.parse(stdout) as Record<string, string>;
+    for (const [specifier, url] of Object.entries(resolved)) {
+      expect(existsSync(new URL(url)), `${specifier} -> ${url}`).toBe(true);
+    }
+    expect(resolved['lstm-forecast']).toMatch(/\/dist\/lstm-forecast\.js$/);
+    expect(resolved['lstm-forecast/core']).toMatch(/\/dist\/core\.js$/);
+  });
+
+  it("import { Forecaster } from 'lstm-forecast/core' forecasts in Node", async () => {
+    const script = `
+      import { Forecaster, LSTM } from 'lstm-forecast/core';
+      const f = new Forecaster({ horizon: 6, seed: 1 });
+      for (let i = 0; i < 300; i++) f.push(20 + 5 * Math.sin((2 * Math.PI * i) / 24), i);
+      const { mean, lower, upper, ready } = f.forecast();
+      const lstm = new LSTM({ inputSize: 1, hiddenSize: 4, seed: 1 });
+      console.log(JSON.stringify({ ready, mean: [...mean], lower: [...lower], upper: [...upper],
+        stats: f.stats().trainSteps, lstm: typeof lstm.forward }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: app,
+    });
+    const r = JSON.parse(stdout) as {
+      ready: boolean;
+      mean: number[];
+      lower: number[];
+      upper: number[];
+      stats: number;
+      lstm: string;
+    };
+    expect(r.ready, stdout).toBe(true);
+    expect(r.mean).toHaveLength(6);
+    for (let k = 0; k < 6; k++) {
+      expect(r.mean[k], `mean at step ${k}: ${stdout}`).toBeGreaterThan(10);
+      expect(r.mean[k], `mean at step ${k}: ${stdout}`).toBeLessThan(30);
+      expect(r.lower[k], `lower <= mean at step ${k}`).toBeLessThanOrEqual(r.mean[k]);
+      expect(r.upper[k], `mean <= upper at step ${k}`).toBeGreaterThanOrEqual(r.mean[k]);
+    }
+    expect(r.stats, 'training steps taken').toBeGreaterThan(0);
+    expect(r.lstm).toBe('function');
+  });
+
+  it('gives TypeScript the types through the exports (moduleResolution nodenext)', async () => {
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    await writeFile(
+      join(app, 'consumer.ts'),
+      `import { Forecaster, type ForecasterOptions } from 'lstm-forecast/core';
+import type { ForecastEventDetail, LstmForecast } from 'lstm-forecast';
+
+const options: ForecasterOptions = { horizon: 4, seed: 1 };
+const mean: Float64Array = new Forecaster(options).forecast().mean;
+// @ts-expect-error horizon is a number: fails to compile if the types were missing (any)
+const wrong: ForecasterOptions = { horizon: 'four' };
+
+declare const el: LstmForecast;
+el.pushMany([1, 2, 3]);
+el.addEventListener('forecast', (e) => {
+  const detail: ForecastEventDetail = e.detail;
+  console.log(detail.mean, mean, wrong);
+});
+const tagged: LstmForecast = document.createElement('lstm-forecast');
+console.log(tagged.horizon.toFixed());
+`,
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app }).then(
+      () => '',
+      (e: { stdout?: string }) => e.stdout ?? String(e),
+    );
+    expect(result, 'tsc errors').toBe('');
+  });
+
+  it('the installed dist/lstm-forecast.js works in a page on another origin', async () => {
+    const cdn = await startStaticServer({
+      mounts: { '/': join(app, 'node_modules/lstm-forecast/dist') },
+      headers: { 'access-control-allow-origin': '*' },
+    });
+    const site = await startStaticServer({ mounts: { '/': PAGES }, vars: { CDN: cdn.origin } });
+    let browser: Browser | null = null;
+    try {
+      browser = await launchChromium();
+      const page = await runPage(browser, `${site.origin}/cdn.html`);
+      const context = describeRun(page);
+      expect(page.pageErrors, context).toEqual([]);
+      expect(page.report?.errors, context).toEqual([]);
+      expect(page.report?.forecasts, context).toBeGreaterThan(0);
+      expect(page.ink, context).toBeGreaterThan(500);
+    } finally {
+      await browser?.close();
+      await Promise.all([cdn.close(), site.close()]);
+    }
+  });
+});
