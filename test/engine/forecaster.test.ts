@@ -120,6 +120,21 @@ describe('Forecaster', () => {
     expect(s.backlog).toBe(Math.max(0, 300 - s.trainSteps));
   });
 
+  it('after catching up with a big batch, re-judges the model on the recent past and serves it', () => {
+    const f = new Forecaster({ horizon: 12, seed: 1, budget: { cpuShare: 1 } });
+    const y = (i: number) => 60 + 8 * Math.sin((2 * Math.PI * i) / 96) + 0.5 * Math.sin(i * 1.3);
+    f.push(Array.from({ length: 400 }, (_, i) => y(i)));
+    while (f.backlog > 0) f.train(20);
+    const fc = f.forecast();
+    let model = 0;
+    let naive = 0;
+    for (let k = 0; k < 12; k++) {
+      model += Math.abs(fc.mean[k] - y(400 + k));
+      naive += Math.abs(y(399) - y(400 + k));
+    }
+    expect(model, `model error ${model} vs naive ${naive}`).toBeLessThan(0.5 * naive);
+  });
+
   it('takes several features, one of them the target', () => {
     const f = new Forecaster({ ...SMALL, features: 3, targetIndex: 1 });
     const rows: number[] = [];

@@ -40,7 +40,8 @@ describe('snapshot and restore', () => {
         c.push(ys[i], 10 * i);
       }
       expect(c.forecast()).toEqual(a.forecast());
-      expect(c.stats()).toEqual(a.stats());
+      // everything but the wall-clock training rate
+      expect({ ...c.stats(), stepsPerSecond: 0 }).toEqual({ ...a.stats(), stepsPerSecond: 0 });
       expect(c.exportStateDict()).toEqual(a.exportStateDict());
     });
   }

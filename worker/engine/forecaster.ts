@@ -40,6 +40,7 @@ const SPIKE = 6; // a step larger than SPIKE * scale moves the scale as if it we
 const ERR_ALPHA = 1 / 32; // recent errors of each candidate
 const MIN_SCORED = 20; // matured forecasts before the model may be served
 const MARGIN = 0.03; // how much better than naive a candidate must recently have been
+const RESCORE = 64; // windows backtested after training catches up with a backlog
 const SEASON_EVERY = 256; // samples between season checks (every 32 while the buffer is young)
 const DOWNWEIGHT = 0.2;
 const ANOMALY_COVERAGE = 0.99; // a sample outside its 99% one-step interval is an anomaly
@@ -95,6 +96,7 @@ export class Forecaster {
   private anomalyCount = 0;
   /** Samples not yet trained on (cpuShare budget). */
   backlog = 0;
+  private catchingUp = false; // the backlog exceeded a window: rescore once it is cleared
   private lossAvg = NaN;
   private insideAvg = NaN;
   private lastValid = NaN; // last finite target
@@ -434,10 +436,15 @@ export class Forecaster {
   train(ms: number): number {
     const t0 = now();
     let steps = 0;
+    if (this.backlog > this.W) this.catchingUp = true;
     while (steps === 0 || now() - t0 < ms) {
       if (!this.trainStep()) break;
       steps++;
       if (this.backlog > 0) this.backlog--;
+    }
+    if (this.catchingUp && this.backlog === 0) {
+      this.catchingUp = false;
+      this.rescore(); // caught up: judge the model as it is now
     }
     if (steps > 0) this.refresh();
     return steps;
@@ -563,30 +570,12 @@ export class Forecaster {
   /** Recomputes the served forecast after the newest sample and files it for scoring. */
   private refresh(): void {
     const { buf, h, err } = this;
-    const ti = this.options.targetIndex;
     const latest = buf.count - 1;
     if (latest < 0) return;
-    const yn = buf.y(latest, ti);
     const u = this.unit;
-    const m = this.season;
     const cand = this.candMean;
     const ready = buf.count >= this.warmup;
-    // naive and seasonal naive
-    for (let k = 0; k < h; k++) {
-      cand[k] = yn;
-      const idx = latest + 1 + k - m * Math.ceil((k + 1) / Math.max(m, 1));
-      cand[h + k] = m > 0 && idx >= buf.oldest ? buf.y(idx, ti) : NaN;
-    }
-    // the model
-    if (ready && !Number.isNaN(this.scale)) {
-      this.fillWindow(latest);
-      this.net.predict(this.modelOut, (k, pred, row) => this.nextInput(latest, k, pred, row));
-      const origin = this.origin(latest);
-      const v = this.span;
-      for (let k = 0; k < h; k++) cand[2 * h + k] = origin + v * this.modelOut[k];
-    } else {
-      cand.fill(NaN, 2 * h, 3 * h);
-    }
+    this.candidates(latest, cand, ready);
     const c = this.cur;
     const dt = Number.isNaN(this.dt) ? 1 : this.dt;
     for (let k = 0; k < h; k++) {
@@ -619,6 +608,65 @@ export class Forecaster {
     this.pendUp.set(c.upper, slot * h);
     this.pendCand.set(cand, slot * 3 * h);
     this.pendBar[slot] = ready ? this.anomalyBar.halfWidth(0, 50) : NaN;
+  }
+
+  /**
+   * Each candidate's forecast from the window ending at sample t, into out (3, h): naive,
+   * seasonal naive (NaN without a season) and the model (NaN unless withModel).
+   */
+  private candidates(t: number, out: Float64Array, withModel: boolean): void {
+    const { buf, h } = this;
+    const ti = this.options.targetIndex;
+    const m = this.season;
+    const yt = buf.y(t, ti);
+    for (let k = 0; k < h; k++) {
+      out[k] = yt;
+      const idx = t + 1 + k - m * Math.ceil((k + 1) / Math.max(m, 1));
+      out[h + k] = m > 0 && idx >= buf.oldest ? buf.y(idx, ti) : NaN;
+    }
+    if (withModel && !Number.isNaN(this.scale)) {
+      this.fillWindow(t);
+      this.net.predict(this.modelOut, (k, pred, row) => this.nextInput(t, k, pred, row));
+      const origin = this.origin(t);
+      const v = this.span;
+      for (let k = 0; k < h; k++) out[2 * h + k] = origin + v * this.modelOut[k];
+    } else {
+      out.fill(NaN, 2 * h, 3 * h);
+    }
+  }
+
+  /**
+   * Re-scores the candidates on the recent past with the current weights: after training has
+   * caught up with a backlog, the errors recorded while it was behind describe a model that no
+   * longer exists. Backtests the last RESCORE windows whose outcomes are all known.
+   */
+  private rescore(): void {
+    const { buf, h, err } = this;
+    const last = buf.count - 1 - h;
+    const first = Math.max(buf.oldest + this.W - 1, last - RESCORE + 1);
+    if (last - first + 1 < MIN_SCORED) return;
+    const sums = new Float64Array(3 * h);
+    const counts = new Float64Array(3 * h);
+    const out = new Float64Array(3 * h);
+    for (let t = first; t <= last; t++) {
+      this.candidates(t, out, true);
+      for (let k = 0; k < h; k++) {
+        const s = buf.slot(t + 1 + k);
+        if (buf.flags[s] & GAP) continue;
+        const y = buf.target[s];
+        for (let c = 0; c < 3; c++) {
+          const p = out[c * h + k];
+          if (Number.isNaN(p)) continue;
+          sums[c * h + k] += Math.abs(y - p);
+          counts[c * h + k]++;
+        }
+      }
+    }
+    for (let i = 0; i < 3 * h; i++) {
+      if (counts[i] === 0) continue;
+      err[i] = sums[i] / counts[i];
+      err[4 * h + i] = Math.max(err[4 * h + i], counts[i]);
+    }
   }
 
   /** The input row for recursive step k + 1, after predicting `pred` (normalised) for step k. */
