@@ -1,18 +1,13 @@
-// `npm run demo`: the sensor server (demo/server/sensors.ts) and Vite's dev server with the
-// repository's vite.config.ts, the sensors proxied at /sensors (SSE and WebSocket) so the page
-// talks to one origin. Ctrl-C (or SIGTERM) stops both.
+// `npm run demo`: the sensor server and Vite's dev server (demo/server/start.ts), until Ctrl-C.
 //
 //   npm run demo -- --rate 20      readings per second per sensor (the page can change it too)
 //   npm run demo -- --port 8080    Vite's port (default 5173, or the next free one)
 //   npm run demo -- --host         listen on every interface, not just localhost
 //   npm run demo -- --no-open      never open a browser (it opens only on a desktop, never in CI)
 
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createServer, type ViteDevServer } from 'vite';
-import { DEFAULT_RATE, MAX_RATE, MIN_RATE, startSensorServer } from './server/sensors';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { DEFAULT_RATE, MAX_RATE, MIN_RATE } from './server/sensors';
+import { startDemo } from './server/start';
 
 function usage(message: string): never {
   console.error(
@@ -36,7 +31,7 @@ function parse() {
       args: process.argv
         .slice(2)
         .map((a, i, all) =>
-          a === '--host' && (i === all.length - 1 || all[i + 1].startsWith('--'))
+          a === '--host' && (i === all.length - 1 || all[i + 1].startsWith('-'))
             ? '--host=0.0.0.0'
             : a,
         ),
@@ -57,43 +52,25 @@ function parse() {
 }
 
 async function main(): Promise<void> {
-  const args = parse();
-  const sensors = await startSensorServer({ rate: args.rate });
-  let vite: ViteDevServer;
-  try {
-    vite = await createServer({
-      root,
-      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-      server: {
-        port: args.port,
-        host: args.host,
-        // undefined keeps vite.config.ts's choice: open on a desktop, never in CI or headless
-        open: args.open ? undefined : false,
-        proxy: { '/sensors': { target: sensors.url, ws: true } },
-      },
-    });
-    await vite.listen();
-  } catch (e) {
-    await sensors.close();
-    throw e;
-  }
+  const demo = await startDemo(parse());
+  const { vite, sensors } = demo;
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1); // a second Ctrl-C: do not wait
     stopping = true;
     vite.config.logger.info(`\n${signal}: stopping the demo`);
-    await Promise.allSettled([vite.close(), sensors.close()]);
+    await demo.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  vite.printUrls();
-  const n = sensors.catalogue();
+  vite.printUrls(); // vite.config.ts adds the demo's own line: ➜  Demo: http://…/demo/
+  const cat = sensors.catalogue();
   vite.config.logger.info(
-    `  ➜  Sensors: ${n.simulated.length} simulated and ${n.replay.length} replayed series at ` +
-      `${sensors.rate} readings/s each, at /sensors (SSE and WebSocket; server ${sensors.url})`,
+    `  ➜  Sensors: ${cat.simulated.length} simulated and ${cat.replay.length} replayed series, ` +
+      `${sensors.rate} readings/s each, at /sensors over SSE and WebSocket (${sensors.url})`,
   );
   if (process.stdin.isTTY) vite.bindCLIShortcuts({ print: true });
 }

@@ -11,6 +11,7 @@ import type { Reading, Sensor } from './simulate';
 export interface ReplaySpec {
   id: string;
   label: string;
+  short: string;
   unit: string;
   description: string;
   /** A CSV file in vega-datasets/data/. */
@@ -24,8 +25,9 @@ export const REPLAYS: readonly ReplaySpec[] = [
   {
     id: 'seattle-temperature',
     label: 'Seattle temperature',
+    short: 'Temperature',
     unit: '°C',
-    description: 'Hourly normals for 2010: a daily cycle over a yearly one.',
+    description: 'Hourly normals, 2010: a daily cycle over a yearly one.',
     file: 'seattle-weather-hourly-normals.csv',
     timeColumn: 'date',
     valueColumn: 'temperature',
@@ -33,8 +35,9 @@ export const REPLAYS: readonly ReplaySpec[] = [
   {
     id: 'seattle-pressure',
     label: 'Seattle air pressure',
+    short: 'Pressure',
     unit: 'hPa',
-    description: 'Hourly normals for 2010: slow swings with weather systems.',
+    description: 'Hourly normals, 2010: swings with weather systems.',
     file: 'seattle-weather-hourly-normals.csv',
     timeColumn: 'date',
     valueColumn: 'pressure',
@@ -42,8 +45,9 @@ export const REPLAYS: readonly ReplaySpec[] = [
   {
     id: 'co2',
     label: 'CO₂ at Mauna Loa',
+    short: 'CO₂',
     unit: 'ppm',
-    description: 'Monthly since 1958: a rising trend and a yearly cycle.',
+    description: 'Monthly since 1958: a rising trend, a yearly cycle.',
     file: 'co2-concentration.csv',
     timeColumn: 'Date',
     valueColumn: 'CO2',
@@ -51,8 +55,9 @@ export const REPLAYS: readonly ReplaySpec[] = [
   {
     id: 'sp500',
     label: 'S&P 500 close',
+    short: 'S&P 500',
     unit: 'USD',
-    description: 'Trading days 2000 to 2020: close to a random walk.',
+    description: 'Trading days 2000–2020: close to a random walk.',
     file: 'sp500-2000.csv',
     timeColumn: 'date',
     valueColumn: 'close',
@@ -110,9 +115,11 @@ export function replaySensor(spec: ReplaySpec, rows = readReplay(spec)): Sensor 
   return {
     id: spec.id,
     label: spec.label,
+    short: spec.short,
     unit: spec.unit,
     description: spec.description,
     transport: 'sse',
+    origin: `vega-datasets/data/${spec.file}`,
     next() {
       const r = rows[i];
       const reading = { t: r.t + loop * period, value: r.value };

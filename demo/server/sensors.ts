@@ -17,8 +17,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Catalogue, StreamInfo } from '../catalogue';
 import { REPLAYS, replaySensor } from './replay';
 import { SIM_STEP_MS, simulatedSensors, simulationStart, type Sensor } from './simulate';
+
+export type { Catalogue, StreamInfo } from '../catalogue';
 
 export const DEFAULT_RATE = 10;
 export const MIN_RATE = 1;
@@ -30,28 +33,6 @@ const TICK_MS = 20;
 const HEARTBEAT_MS = 15_000;
 /** A WebSocket client this far behind is skipped until it catches up. */
 const MAX_BUFFERED_BYTES = 1 << 20;
-
-export interface StreamInfo {
-  id: string;
-  label: string;
-  unit: string;
-  description: string;
-  /** The transport the dashboard uses for this stream. */
-  transport: 'sse' | 'ws';
-  /** Paths on this server (or behind the proxy): SSE, and WebSocket on the same host. */
-  sse: string;
-  ws: string;
-}
-
-export interface Catalogue {
-  rate: number;
-  minRate: number;
-  maxRate: number;
-  /** Simulated time between two readings of a simulated sensor, ms. */
-  simStepMs: number;
-  simulated: StreamInfo[];
-  replay: StreamInfo[];
-}
 
 export interface SensorServerOptions {
   /** Default 127.0.0.1. */
@@ -153,9 +134,11 @@ export async function startSensorServer(options: SensorServerOptions = {}): Prom
   const info = (s: Stream): StreamInfo => ({
     id: s.sensor.id,
     label: s.sensor.label,
+    short: s.sensor.short,
     unit: s.sensor.unit,
     description: s.sensor.description,
     transport: s.sensor.transport,
+    origin: s.sensor.origin,
     sse: `/sensors/${s.sensor.id}/sse`,
     ws: `/sensors/${s.sensor.id}/ws`,
   });

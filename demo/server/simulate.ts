@@ -3,9 +3,12 @@
 // clock. Every sample advances the clock by SIM_STEP_MS whatever the sample rate, so the series
 // look the same at any rate and a faster rate only makes simulated time run faster.
 
+import type { StreamInfo } from '../catalogue';
+
 /** Simulated time between two samples: 6 minutes, so 10 samples/s is one simulated hour a second. */
 export const SIM_STEP_MS = 6 * 60 * 1000;
 
+const SIMULATED = 'simulated by demo/server/simulate.ts';
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 
@@ -15,16 +18,8 @@ export interface Reading {
   value: number;
 }
 
-/** What the page needs to know about a stream to show it. */
-export interface SensorInfo {
-  id: string;
-  label: string;
-  unit: string;
-  /** One line on what the series does (and so what to look for). */
-  description: string;
-  /** The transport the dashboard uses for it; every stream is served over both. */
-  transport: 'sse' | 'ws';
-}
+/** What the page needs to know about a stream, less its URLs. */
+export type SensorInfo = Omit<StreamInfo, 'sse' | 'ws'>;
 
 export interface Sensor extends SensorInfo {
   /** The next reading. */
@@ -89,9 +84,11 @@ function temperature(start: number, seed: number): Sensor {
   return {
     id: 'temperature',
     label: 'Outdoor temperature',
+    short: 'Temperature',
     unit: '°C',
-    description: 'A daily cycle, weather drifting over days, sensor noise.',
+    description: 'A daily cycle and weather drifting over days.',
     transport: 'sse',
+    origin: SIMULATED,
     next() {
       t += SIM_STEP_MS;
       drift = drift * driftKeep + driftNoise * rng.normal();
@@ -113,9 +110,11 @@ function vibration(start: number, seed: number): Sensor {
   return {
     id: 'vibration',
     label: 'Pump vibration',
+    short: 'Vibration',
     unit: 'mm/s',
-    description: 'Runs on the day shift; bursts of cavitation now and then.',
+    description: 'Runs on the day shift; bursts of cavitation.',
     transport: 'ws',
+    origin: SIMULATED,
     next() {
       t += SIM_STEP_MS;
       const h = hourOfDay(t);
@@ -144,9 +143,11 @@ function power(start: number, seed: number): Sensor {
   return {
     id: 'power',
     label: 'Line power',
+    short: 'Power',
     unit: 'kW',
-    description: 'Switches between idle, normal and high output every few hours.',
+    description: 'Idle, normal or high output, switching every few hours.',
     transport: 'sse',
+    origin: SIMULATED,
     next() {
       t += SIM_STEP_MS;
       if (rng.uniform() < 1 / 70) {
@@ -170,9 +171,11 @@ function flow(start: number, seed: number): Sensor {
   return {
     id: 'flow',
     label: 'District water flow',
+    short: 'Flow',
     unit: 'L/min',
-    description: 'Morning and evening peaks; occasional one-sample spikes.',
+    description: 'Morning and evening peaks, now and then a spike.',
     transport: 'ws',
+    origin: SIMULATED,
     next() {
       t += SIM_STEP_MS;
       const h = hourOfDay(t);
