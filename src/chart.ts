@@ -226,6 +226,8 @@ export class ForecastChart {
   private theme: ChartTheme;
 
   private readonly root: HTMLDivElement;
+  /** The chart's CSS adopted into the container's shadow root, when it is in one. */
+  private adopted: { root: ShadowRoot; sheet: CSSStyleSheet } | null = null;
   private readonly legendHost: HTMLDivElement; // part="legend"
   private readonly plotHost: HTMLDivElement; // part="plot"
   private plot: uPlot | null = null;
@@ -293,15 +295,14 @@ export class ForecastChart {
 
     this.root = document.createElement('div');
     this.root.className = 'lf-chart';
-    const style = document.createElement('style');
-    style.textContent = chartCss();
+    const style = this.adoptStyles();
     this.legendHost = document.createElement('div');
     this.legendHost.className = 'lf-legend';
     this.legendHost.setAttribute('part', 'legend');
     this.plotHost = document.createElement('div');
     this.plotHost.className = 'lf-plot';
     this.plotHost.setAttribute('part', 'plot');
-    this.root.append(style, this.legendHost, this.plotHost);
+    this.root.append(...(style ? [style] : []), this.legendHost, this.plotHost);
     container.append(this.root);
 
     const rect = this.plotHost.getBoundingClientRect();
@@ -465,6 +466,30 @@ export class ForecastChart {
     this.observer.disconnect();
     this.destroyPlot();
     this.root.remove();
+    if (this.adopted) {
+      const { root, sheet } = this.adopted;
+      root.adoptedStyleSheets = root.adoptedStyleSheets.filter((s) => s !== sheet);
+      this.adopted = null;
+    }
+  }
+
+  /**
+   * Inside a shadow root (the element's) the CSS goes in as a constructed stylesheet, which a
+   * Content-Security-Policy's style-src does not govern, so `default-src 'self'` still draws.
+   * Elsewhere it is a <style> element, returned for the caller to insert.
+   */
+  private adoptStyles(): HTMLStyleElement | null {
+    const root = this.container.getRootNode();
+    if (root instanceof ShadowRoot && 'adoptedStyleSheets' in root) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(chartCss());
+      root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+      this.adopted = { root, sheet };
+      return null;
+    }
+    const style = document.createElement('style');
+    style.textContent = chartCss();
+    return style;
   }
 
   // --- scheduling -------------------------------------------------------------------------------
