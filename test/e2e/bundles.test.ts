@@ -17,13 +17,26 @@ import {
   type StaticServer,
 } from './support';
 
-/** The strict policy, as an HTTP header; violations are also POSTed to /csp-report. */
-const CSP = "script-src 'self'; worker-src 'self'; report-uri /csp-report";
+/**
+ * The strict policies, as HTTP headers; violations are also POSTed to /csp-report. The first
+ * governs scripts and workers only; the second everything, styles included.
+ */
+const CSP = "script-src 'self'; worker-src 'self'";
+const LOCKDOWN = "default-src 'self'";
 
 let browser: Browser;
 let cdn: StaticServer; // origin B: dist/, with CORS as a CDN sends it
 let site: StaticServer; // origin A: the pages
-let strict: StaticServer; // origin C: the pages, dist/ and dist/csp/, under the CSP
+let strict: StaticServer; // origin C: the pages, dist/ and dist/csp/, under CSP
+let lockdown: StaticServer; // origin D: the same under LOCKDOWN
+
+function strictServer(policy: string): Promise<StaticServer> {
+  return startStaticServer({
+    mounts: { '/': PAGES, '/dist/': DIST, '/csp/': join(DIST, 'csp') },
+    headers: { 'content-security-policy': `${policy}; report-uri /csp-report` },
+    vars: { BUNDLE: '/csp/lstm-forecast.js' },
+  });
+}
 
 beforeAll(async () => {
   cdn = await startStaticServer({
@@ -31,17 +44,14 @@ beforeAll(async () => {
     headers: { 'access-control-allow-origin': '*' },
   });
   site = await startStaticServer({ mounts: { '/': PAGES }, vars: { CDN: cdn.origin } });
-  strict = await startStaticServer({
-    mounts: { '/': PAGES, '/dist/': DIST, '/csp/': join(DIST, 'csp') },
-    headers: { 'content-security-policy': CSP },
-    vars: { BUNDLE: '/csp/lstm-forecast.js' },
-  });
+  strict = await strictServer(CSP);
+  lockdown = await strictServer(LOCKDOWN);
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([cdn?.close(), site?.close(), strict?.close()]);
+  await Promise.all([cdn?.close(), site?.close(), strict?.close(), lockdown?.close()]);
 });
 
 /** A forecast that came from the fixed sine (20 ± 5): the right length, ordered, in range. */
@@ -76,8 +86,12 @@ describe('dist/ in a browser', () => {
     expect(run.failedRequests, describeRun(run)).toEqual([]);
   });
 
-  it("csp/ under script-src 'self'; worker-src 'self', with no violation", async () => {
-    const run = await runPage(browser, `${strict.origin}/csp.html`);
+  it.each([
+    ['strict', CSP],
+    ['lockdown', LOCKDOWN],
+  ] as const)('csp/ under a %s policy (%s), with no violation', async (which, _policy) => {
+    const server = which === 'strict' ? strict : lockdown;
+    const run = await runPage(browser, `${server.origin}/csp.html`);
     expectForecast(run);
     const context = describeRun(run);
     expect(run.violations, context).toEqual([]);
@@ -86,7 +100,7 @@ describe('dist/ in a browser', () => {
       context,
     ).toEqual([]);
     expect(run.failedRequests, context).toEqual([]);
-    expect(strict.cspReports, 'reports POSTed to report-uri').toEqual([]);
+    expect(server.cspReports, 'reports POSTed to report-uri').toEqual([]);
   });
 
   it('the control: the Blob-worker bundle under the same CSP is refused, and that is seen', async () => {

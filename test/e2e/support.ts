@@ -188,6 +188,8 @@ export async function runPage(
       run.report = await readReport();
       if (expectFailure) {
         if ((run.report?.errors.length ?? 0) > 0 || run.violations.length > 0) break;
+      } else if (run.violations.length > 0 || run.pageErrors.length > 0) {
+        throw new Error(`${url}: a CSP violation or an uncaught error.\n${describe(run)}`);
       } else if ((run.report?.forecasts ?? 0) > 0) {
         run.ink = await readInk();
         if (run.ink > 0) break;
