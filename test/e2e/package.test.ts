@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -203,6 +203,56 @@ console.log(tagged.horizon.toFixed());
       (e: { stdout?: string }) => e.stdout ?? String(e),
     );
     expect(result, 'tsc errors').toBe('');
+  });
+
+  it("a Vite app: import 'lstm-forecast', and 'lstm-forecast/csp' under default-src 'self'", async () => {
+    // The user's bundler meets the package: the main entry needs no worker set-up (the worker is
+    // inlined), and the CSP entry's `new Worker(new URL('./lstm-forecast.worker.js',
+    // import.meta.url))` is recognised, so the worker is emitted as a file of the app.
+    const vite = join(ROOT, 'node_modules/vite/bin/vite.js');
+    const page = (await readFile(join(PAGES, 'csp.html'), 'utf8'))
+      .replaceAll('{{BUNDLE}}', './main.js')
+      .replace('/page.css', './page.css')
+      .replace('/page.js', './page.js');
+    const built: Record<string, string> = {};
+    for (const [name, specifier] of [
+      ['main', 'lstm-forecast'],
+      ['csp', 'lstm-forecast/csp'],
+    ]) {
+      const src = join(app, `web-${name}`);
+      await mkdir(src);
+      await writeFile(join(src, 'index.html'), page);
+      await writeFile(join(src, 'main.js'), `import '${specifier}';\n`);
+      await copyFile(join(PAGES, 'page.js'), join(src, 'page.js'));
+      await copyFile(join(PAGES, 'page.css'), join(src, 'page.css'));
+      built[name] = join(app, `out-${name}`);
+      await run(
+        process.execPath,
+        [vite, 'build', src, '--outDir', built[name], '--emptyOutDir', '--logLevel', 'warn'],
+        { cwd: app },
+      );
+    }
+    const plain = await startStaticServer({ mounts: { '/': built.main } });
+    const strict = await startStaticServer({
+      mounts: { '/': built.csp },
+      headers: { 'content-security-policy': "default-src 'self'; report-uri /csp-report" },
+    });
+    let browser: Browser | null = null;
+    try {
+      browser = await launchChromium();
+      for (const origin of [plain.origin, strict.origin]) {
+        const page = await runPage(browser, `${origin}/index.html`);
+        const context = describeRun(page);
+        expect(page.report?.errors, context).toEqual([]);
+        expect(page.report?.forecasts, context).toBeGreaterThan(0);
+        expect(page.ink, context).toBeGreaterThan(500);
+        expect(page.violations, context).toEqual([]);
+      }
+      expect(strict.cspReports).toEqual([]);
+    } finally {
+      await browser?.close();
+      await Promise.all([plain.close(), strict.close()]);
+    }
   });
 
   it('the installed dist/lstm-forecast.js works in a page on another origin', async () => {
