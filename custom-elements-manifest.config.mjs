@@ -18,6 +18,11 @@ export default {
       packageLinkPhase({ customElementsManifest }) {
         for (const mod of customElementsManifest.modules) {
           if (mod.path === SOURCE) mod.path = BUNDLE;
+          // The element's events are its @fires tags. The analyzer also reads the private
+          // dispatch(type, detail) helper's `new CustomEvent(type)` as an event named "type".
+          for (const decl of mod.declarations ?? []) {
+            if (decl.events) decl.events = decl.events.filter((e) => e.description);
+          }
           for (const exp of mod.exports ?? []) {
             if (exp.declaration?.module === SOURCE) exp.declaration.module = BUNDLE;
           }

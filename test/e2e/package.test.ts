@@ -128,6 +128,39 @@ describe('npm pack, installed into a new project', () => {
     expect(resolved['lstm-forecast/core']).toMatch(/\/dist\/core\.js$/);
   });
 
+  it('ships a Custom Elements Manifest that describes the element in dist/', async () => {
+    interface Manifest {
+      modules: {
+        path: string;
+        declarations?: {
+          tagName?: string;
+          attributes?: { name: string }[];
+          events?: { name: string }[];
+          cssParts?: unknown[];
+          cssProperties?: unknown[];
+        }[];
+      }[];
+    }
+    const pkg = join(app, 'node_modules/lstm-forecast');
+    const manifest = JSON.parse(
+      await readFile(join(pkg, 'custom-elements.json'), 'utf8'),
+    ) as Manifest;
+    const mod = manifest.modules.find((m) => m.declarations?.some((d) => d.tagName));
+    const element = mod?.declarations?.find((d) => d.tagName === 'lstm-forecast');
+    expect(mod?.path).toBe('dist/lstm-forecast.js');
+    expect(existsSync(join(pkg, mod!.path))).toBe(true);
+    expect(element?.events?.map((e) => e.name).sort()).toEqual([
+      'anomaly',
+      'error',
+      'forecast',
+      'ready',
+      'train',
+    ]);
+    expect(element?.attributes?.map((a) => a.name)).toContain('hidden-size');
+    expect(element?.cssParts?.length).toBeGreaterThan(0);
+    expect(element?.cssProperties?.length).toBeGreaterThan(0);
+  });
+
   it("import { Forecaster } from 'lstm-forecast/core' forecasts in Node", async () => {
     const script = `
       import { Forecaster, LSTM } from 'lstm-forecast/core';
