@@ -20,6 +20,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type InlineConfig, type Plugin } from 'vite';
 
+// Always a production build, whoever runs it: under Vitest (test/e2e/setup.ts builds) NODE_ENV is
+// 'test', and Vite would then resolve packages' "development" exports (Lit's dev mode, 4 KB more).
+process.env.NODE_ENV = 'production';
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const resolveFrom = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
@@ -49,6 +53,7 @@ function base(config: InlineConfig): InlineConfig {
   return {
     configFile: false,
     root,
+    mode: 'production',
     logLevel: 'warn',
     ...config,
     worker: { format: 'es', ...config.worker },

@@ -3,6 +3,7 @@
 // Content-Security-Policy with the CSP build, and the classic-script build. Each page pushes a
 // fixed series (test/e2e/pages/page.js); each must produce forecast events and draw them.
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,12 @@ function expectForecast(run: PageRun): void {
 }
 
 describe('dist/ in a browser', () => {
+  it('holds production builds of its dependencies (no Lit dev mode)', () => {
+    for (const file of ['lstm-forecast.js', 'lstm-forecast.iife.js', 'csp/lstm-forecast.js']) {
+      expect(readFileSync(join(DIST, file), 'utf8'), file).not.toContain('Lit is in dev mode');
+    }
+  });
+
   it('lstm-forecast.js from another origin: one module script tag, no build', async () => {
     const run = await runPage(browser, `${site.origin}/cdn.html`);
     expectForecast(run);

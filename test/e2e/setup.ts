@@ -43,6 +43,7 @@ export default function setup(): void {
   const result = spawnSync(join(root, 'node_modules/.bin/tsx'), ['scripts/build.ts'], {
     cwd: root,
     stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
   });
   if (result.status !== 0) throw new Error(`e2e: npm run build failed (exit ${result.status})`);
 }
