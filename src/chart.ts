@@ -267,7 +267,6 @@ export class ForecastChart {
   private anchorIndex = -1; // where the forecast line starts: an observation, not a prediction
 
   // Frame scheduling.
-  private frame = 0;
   private dataDirty = true;
   private sizeDirty = false;
   private rebuildDirty = false;
@@ -461,8 +460,7 @@ export class ForecastChart {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.frame !== 0) cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    frames.cancel(this);
     this.observer.disconnect();
     this.destroyPlot();
     this.root.remove();
@@ -500,7 +498,7 @@ export class ForecastChart {
   }
 
   private schedule(): void {
-    if (this.frame === 0 && !this.destroyed) this.frame = requestAnimationFrame(this.onFrame);
+    if (!this.destroyed) frames.request(this);
   }
 
   private readonly onResize = (entries: ResizeObserverEntry[]): void => {
@@ -514,9 +512,12 @@ export class ForecastChart {
     this.schedule();
   };
 
-  /** The one place that draws: size and data go to uPlot in one batch, hence one draw. */
-  private readonly onFrame = (): void => {
-    this.frame = 0;
+  /**
+   * The one place that draws: size and data go to uPlot in one batch, hence one draw. Called by
+   * the page's frame scheduler (below), never directly.
+   * @internal
+   */
+  readonly drawNow = (): void => {
     if (this.destroyed) return;
     if (this.rebuildDirty || this.plot === null) {
       this.createPlot();
@@ -896,3 +897,41 @@ function validateMaxPoints(maxPoints: number): void {
     throw new RangeError(`maxPoints must be a positive integer, got ${maxPoints}`);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// One frame loop for every chart on the page. Sixteen charts fed 50 times a second would each
+// redraw every frame, and their draws would add up to one long frame; instead each frame draws
+// the charts that have waited longest until FRAME_BUDGET_MS is spent (always at least one), the
+// rest in the next frames: with many busy charts each redraws a few times a second and frames stay
+// short. This is the one piece of module state shared between elements, on purpose.
+
+const FRAME_BUDGET_MS = 6;
+
+class FrameScheduler {
+  private readonly waiting = new Set<ForecastChart>();
+  private frame = 0;
+
+  request(chart: ForecastChart): void {
+    this.waiting.add(chart);
+    if (this.frame === 0) this.frame = requestAnimationFrame(this.run);
+  }
+
+  cancel(chart: ForecastChart): void {
+    this.waiting.delete(chart);
+  }
+
+  private readonly run = (): void => {
+    this.frame = 0;
+    const t0 = performance.now();
+    let drew = 0;
+    for (const chart of this.waiting) {
+      if (drew > 0 && performance.now() - t0 > FRAME_BUDGET_MS) break;
+      this.waiting.delete(chart); // set order: re-added charts go to the back
+      chart.drawNow();
+      drew++;
+    }
+    if (this.waiting.size > 0) this.frame = requestAnimationFrame(this.run);
+  };
+}
+
+const frames = new FrameScheduler();

@@ -64,6 +64,7 @@ const MODEL_PROPS = [
 ] as const;
 const SAVE_EVERY_MS = 5000;
 const ANNOUNCE_EVERY_MS = 10_000;
+const TEXT_EVERY_MS = 1000;
 
 /**
  * A live time-series forecast: an LSTM trained online in a Web Worker, drawn with uPlot.
@@ -219,6 +220,8 @@ export class LstmForecast extends LitElement {
   private lastStats: TrainEventDetail | null = null;
   private lastForecast: ForecastEventDetail | null = null;
   private lastAnnounce = 0;
+  private textTimer: ReturnType<typeof setTimeout> | null = null;
+  private textPending = false;
   private readonly onPageHide = () => void this.save();
   private readonly darkQuery =
     typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
@@ -467,6 +470,7 @@ export class LstmForecast extends LitElement {
     this.lease = lease;
     this.leasing = null;
     this.statusText = snapshot ? 'restored' : 'waiting for data';
+    if (this.source) this.updateStatus(); // the source may have connected first
     this.dispatch('ready', { restored: snapshot !== undefined });
     this.flush();
   }
@@ -517,7 +521,7 @@ export class LstmForecast extends LitElement {
       this.dispatch('forecast', fd);
       this.announceForecast(fd);
     }
-    this.updateStatus();
+    this.refreshText();
     this.dirty = true;
   }
 
@@ -636,7 +640,7 @@ export class LstmForecast extends LitElement {
     for (let i = 0; i < values.length; i++) this.histValues.push(values[i]);
     this.trimHistory();
     if (!this.paused) this.chart?.pushHistory(times, target);
-    this.updateTable();
+    this.refreshText();
     void this.lease
       .push(values, this.timeMode === 'time' ? times : null)
       .catch((e: unknown) => this.fail(e));
@@ -669,7 +673,7 @@ export class LstmForecast extends LitElement {
       },
       onError: (e) => {
         this.emitError(e);
-        this.updateStatus(); // the malformed count changed
+        this.refreshText(); // the malformed count changed
       },
       onStatus: (s) => {
         this.sourceStatus = s;
@@ -727,6 +731,27 @@ export class LstmForecast extends LitElement {
 
   private fmtTime(t: number): string {
     return this.timeMode === 'time' ? new Date(t).toLocaleTimeString() : `sample ${t}`;
+  }
+
+  /**
+   * The status line, the text alternative and the hidden table, at most TEXT_EVERY_MS apart
+   * (first at once, then the latest state at the end of the interval): re-laying out text for
+   * every sample of sixteen busy elements would cost more main-thread time than the charts.
+   */
+  private refreshText(): void {
+    if (this.textTimer !== null) {
+      this.textPending = true;
+      return;
+    }
+    this.updateStatus();
+    this.updateTable();
+    this.textTimer = setTimeout(() => {
+      this.textTimer = null;
+      if (this.textPending) {
+        this.textPending = false;
+        this.refreshText();
+      }
+    }, TEXT_EVERY_MS);
   }
 
   private updateStatus(): void {

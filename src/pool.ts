@@ -1,4 +1,4 @@
-// The workers behind every <lstm-forecast> on a page: a small pool (hardwareConcurrency, at
+// The workers behind every <lstm-forecast> on a page: a small pool (hardwareConcurrency - 1, at
 // least 1, at most 4), each worker hosting many forecasters. An element leases a forecaster;
 // the lease sends its pushes, relays its updates, and keeps what it takes to rebuild the
 // forecaster elsewhere: its latest snapshot and every sample pushed since. If a worker dies, the
@@ -55,7 +55,8 @@ export class WorkerPool {
 
   constructor(size?: number, factory: WorkerFactory = defaultFactory) {
     const hc = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
-    this.size = Math.max(1, Math.min(4, size ?? hc));
+    // one core is left to the page itself: training never competes with drawing for all of them
+    this.size = Math.max(1, Math.min(4, size ?? hc - 1));
     this.factory = factory;
     this.slots = new Array<Slot | null>(this.size).fill(null);
   }
@@ -158,6 +159,13 @@ export class Lease {
   /** Samples pushed since `snapshot` was taken, in order (row-major values, times or null). */
   private log: { values: Float64Array; times: Float64Array | null }[] = [];
   private subscription = -1;
+  /** Batches not yet sent; `sending` is the push that will take them. */
+  private outbox: { values: Float64Array[]; times: Float64Array[]; sending: Promise<void> | null } =
+    {
+      values: [],
+      times: [],
+      sending: null,
+    };
   private timer: ReturnType<typeof setInterval> | null = null;
   private released = false;
   private queue: Promise<unknown> = Promise.resolve();
@@ -191,14 +199,29 @@ export class Lease {
    */
   push(values: Float64Array, times: Float64Array | null): Promise<void> {
     this.log.push({ values: values.slice(), times: times ? times.slice() : null });
-    return this.enqueue(async (api) => {
-      const tv = Comlink.transfer(values, [values.buffer]);
-      if (times) await api.push(this.id, tv, Comlink.transfer(times, [times.buffer]));
+    // Batches wait while the previous one is in flight, and go as one message: under load the
+    // queue of messages cannot grow faster than the worker answers them.
+    const o = this.outbox;
+    o.values.push(values);
+    if (times) o.times.push(times);
+    if (o.sending) return o.sending;
+    o.sending = this.enqueue(async (api) => {
+      const vs = concat(o.values);
+      const ts = o.times.length > 0 ? concat(o.times) : null;
+      o.values = [];
+      o.times = [];
+      o.sending = null;
+      const tv = Comlink.transfer(vs, [vs.buffer]);
+      if (ts) await api.push(this.id, tv, Comlink.transfer(ts, [ts.buffer]));
       else await api.push(this.id, tv);
     }).catch((e: unknown) => {
-      // A dead worker: the batch is in the log, and recovery pushes it to the new worker.
+      // A dead worker: the batches are in the log, and recovery pushes them to the new worker.
+      o.values = [];
+      o.times = [];
+      o.sending = null;
       if (!(e instanceof WorkerGone)) throw e;
     });
+    return o.sending;
   }
 
   /** The forecaster's full state now (also kept as the recovery point). */
@@ -299,6 +322,17 @@ export class Lease {
     this.log = this.log.slice(upTo);
     return snap;
   }
+}
+
+function concat(parts: Float64Array[]): Float64Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** A call that met a dead worker; what it carried is replayed by the recovery. */

@@ -61,7 +61,7 @@ for (const transport of ['ws', 'sse'] as const) {
       await vi.waitFor(() => expect(seen.samples).toBe(61), WAIT);
       const malformed = seen.errors.filter((e) => e.code === 'malformed-message');
       expect(malformed).toHaveLength(2);
-      expect(status(el)).toMatch(/2 malformed/);
+      await vi.waitFor(() => expect(status(el)).toMatch(/2 malformed/), WAIT); // text refreshes at most once a second
 
       await control(ch, 'drop', '');
       await vi.waitFor(

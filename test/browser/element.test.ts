@@ -79,11 +79,15 @@ describe('<lstm-forecast>', () => {
     }
     await frames(3);
     expect(canvasInk(el)).toBeGreaterThan(1000);
-    const status = el.shadowRoot!.querySelector('[part="status"]')!.textContent!;
-    expect(status).toMatch(/200 samples/);
+    // the status line and the text alternative refresh at most once a second
+    const status = () => el.shadowRoot!.querySelector('[part="status"]')!.textContent!;
+    await vi.waitFor(() => expect(status()).toMatch(/200 samples/), WAIT);
     const chart = el.shadowRoot!.querySelector('[part="chart"]')!;
+    await vi.waitFor(
+      () => expect(chart.getAttribute('aria-label')).toMatch(/Forecast for the next 8 steps/),
+      WAIT,
+    );
     expect(chart.getAttribute('aria-label')).toMatch(/Temperature: 200 samples, latest/);
-    expect(chart.getAttribute('aria-label')).toMatch(/Forecast for the next 8 steps/);
     spy.mockRestore();
     expect(errors).toEqual([]);
   });
@@ -205,6 +209,9 @@ describe('<lstm-forecast>', () => {
     await el.updateComplete;
     const live = el.shadowRoot!.querySelector('[aria-live="polite"]')!.textContent!;
     expect(live).toMatch(/actual|predicted/);
-    expect(el.shadowRoot!.querySelectorAll('table tbody tr').length).toBeGreaterThan(5);
+    await vi.waitFor(
+      () => expect(el.shadowRoot!.querySelectorAll('table tbody tr').length).toBeGreaterThan(5),
+      WAIT,
+    );
   });
 });

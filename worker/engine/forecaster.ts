@@ -440,7 +440,10 @@ export class Forecaster {
     while (steps === 0 || now() - t0 < ms) {
       if (!this.trainStep()) break;
       steps++;
-      if (this.backlog > 0) this.backlog--;
+      // Far behind, a step stands for several samples, so the backlog drains and the worker
+      // gets to rest: fewer steps per sample under overload (stats.trainSteps says how many).
+      const far = 8 * this.W;
+      if (this.backlog > 0) this.backlog -= this.backlog > far ? Math.ceil(this.backlog / far) : 1;
     }
     if (this.catchingUp && this.backlog === 0) {
       this.catchingUp = false;
