@@ -117,7 +117,8 @@ describe('Forecaster', () => {
     f.train(50);
     s = f.stats();
     expect(s.trainSteps).toBeGreaterThan(1);
-    expect(s.backlog).toBe(Math.max(0, 300 - s.trainSteps));
+    // each step takes at least one sample off the backlog (several while far behind)
+    expect(s.backlog).toBeLessThanOrEqual(Math.max(0, 300 - s.trainSteps));
   });
 
   it('after catching up with a big batch, re-judges the model on the recent past and serves it', () => {
