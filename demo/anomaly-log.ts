@@ -23,10 +23,12 @@ export class AnomalyLog {
   constructor(
     private readonly body: HTMLTableSectionElement,
     private readonly counter: HTMLElement,
-  ) {}
+  ) {
+    this.clear();
+  }
 
   add(a: AnomalyEventDetail, from: AnomalySource): void {
-    this.total++;
+    if (this.total++ === 0) this.body.replaceChildren(); // the placeholder
     const row = document.createElement('tr');
     const sensor = document.createElement('span');
     sensor.className = 'sensor-name';
@@ -58,7 +60,12 @@ export class AnomalyLog {
 
   clear(): void {
     this.total = 0;
-    this.body.replaceChildren();
+    const row = this.body.ownerDocument.createElement('tr');
+    const cell = row.insertCell();
+    cell.colSpan = 5;
+    cell.className = 'empty';
+    cell.textContent = 'Readings that fall outside their interval appear here.';
+    this.body.replaceChildren(row);
     this.counter.textContent = 'none yet';
   }
 }

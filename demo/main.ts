@@ -137,7 +137,7 @@ class SensorCard {
   private onTrain(t: TrainEventDetail): void {
     this.lastTrain = t;
     if (t.warmupRemaining > 0) {
-      this.setSkill(`warming up · ${t.warmupRemaining} to go`, 'neutral');
+      this.setSkill('warm-up', 'neutral');
     } else {
       const pct = Math.round(t.skill * 100);
       this.setSkill(
@@ -180,6 +180,10 @@ class SensorCard {
         formatTime(this.latest, this.stepMs, { calendar: this.mode === 'replay', year: true }),
       );
     parts.push(`${t.samples.toLocaleString()} samples`);
+    if (t.warmupRemaining > 0)
+      parts.push(
+        `first forecast in ${t.warmupRemaining} more sample${t.warmupRemaining === 1 ? '' : 's'}`,
+      );
     if (Number.isFinite(t.loss)) parts.push(`loss ${t.loss.toPrecision(2)}`);
     this.setState(parts.join(' · '), 'live');
   }
