@@ -432,7 +432,10 @@ export class LstmForecast extends LitElement {
     return JSON.stringify(this.modelOptions());
   }
 
-  private async acquire(tryRestore: boolean): Promise<void> {
+  private async acquire(
+    tryRestore: boolean,
+    refeed: { values: Float64Array; times: Float64Array | null } | null = null,
+  ): Promise<void> {
     const options = this.modelOptions();
     let snapshot: ForecasterSnapshot | undefined;
     if (tryRestore && this.persist) {
@@ -471,6 +474,8 @@ export class LstmForecast extends LitElement {
     this.leasing = null;
     this.statusText = snapshot ? 'restored' : 'waiting for data';
     if (this.source) this.updateStatus(); // the source may have connected first
+    // the drawn history first (after a rebuild), then what arrived meanwhile, in time order
+    if (refeed) void lease.push(refeed.values, refeed.times).catch((e: unknown) => this.fail(e));
     this.dispatch('ready', { restored: snapshot !== undefined });
     this.flush();
   }
@@ -481,17 +486,21 @@ export class LstmForecast extends LitElement {
     const old = this.lease;
     this.lease = null;
     void old?.release();
-    this.leasing = this.acquire(false);
+    const history =
+      refeed && this.histTimes.length > 0
+        ? {
+            values: Float64Array.from(this.histValues),
+            times: this.timeMode === 'time' ? Float64Array.from(this.histTimes) : null,
+          }
+        : null;
+    this.leasing = this.acquire(false, history);
     await this.leasing;
-    if (refeed && this.histTimes.length > 0 && this.lease) {
-      const values = Float64Array.from(this.histValues);
-      const times = this.timeMode === 'time' ? Float64Array.from(this.histTimes) : null;
-      void (this.lease as Lease).push(values, times);
+    if (refeed) {
+      this.emitError({
+        code: 'model-rebuilt',
+        message: 'model settings changed: a new model was built and fed the drawn history',
+      });
     }
-    this.emitError({
-      code: 'model-rebuilt',
-      message: 'model settings changed: a new model was built and fed the drawn history',
-    });
   }
 
   private onUpdate(u: ForecastUpdate): void {

@@ -79,7 +79,7 @@ interface Batch {
 }
 
 const DEFAULT_CPU_SHARE = 0.5;
-const DEFAULT_SLICE_MS = 8;
+const DEFAULT_SLICE_MS = 4;
 const MAX_CHUNK = 4096;
 
 /** Runs callbacks soon, in order, each in its own task, letting pending messages in first. */

@@ -114,7 +114,8 @@ describe('<lstm-forecast>', () => {
   it('a model attribute rebuilds the model (and says so); a display attribute does not', async () => {
     const el = mount({ horizon: '6' });
     await nextEvent(el, 'ready');
-    el.pushMany(sine(120));
+    const t0 = Date.UTC(2026, 0, 1);
+    el.pushMany(sine(120).map((value, i) => ({ t: t0 + i * 1000, value })));
     await nextEvent<ForecastEventDetail>(el, 'forecast');
     const lease = el.forecasterLease;
     el.maxPoints = 50;
@@ -122,10 +123,14 @@ describe('<lstm-forecast>', () => {
     expect(el.forecasterLease).toBe(lease);
     const rebuilt = nextEvent<ErrorEventDetail>(el, 'error', (d) => d.code === 'model-rebuilt');
     const forecast = nextEvent<ForecastEventDetail>(el, 'forecast', (d) => d.mean.length === 10);
+    const refed = nextEvent<{ samples: number }>(el, 'train', (d) => d.samples >= 51);
     el.setAttribute('horizon', '10');
+    el.push(20, t0 + 120_000); // arrives while the model is rebuilt: after the history, not lost
     await rebuilt;
     expect(el.forecasterLease).not.toBe(lease);
-    expect((await forecast).mean).toHaveLength(10); // refed with the drawn history
+    expect((await forecast).mean).toHaveLength(10);
+    // the drawn history (max-points 50; its times are older than the new sample's) and the new sample
+    expect((await refed).samples).toBe(51);
   });
 
   it('keeps its model when moved within the page, and releases it when removed', async () => {
