@@ -623,20 +623,15 @@ export class LstmForecast extends LitElement {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    requestAnimationFrame(() => {
+    // At the end of the current task: every push of one task (a message, a pushMany, a timer
+    // tick) goes as one batch, without waiting up to a frame; drawing still happens per frame.
+    queueMicrotask(() => {
       this.flushScheduled = false;
       this.flush();
     });
-    // in a hidden tab there are no frames: flush on a timer as well
-    setTimeout(() => {
-      if (this.flushScheduled) {
-        this.flushScheduled = false;
-        this.flush();
-      }
-    }, 250);
   }
 
-  /** Sends the samples gathered since the last frame, draws them, keeps them for a rebuild. */
+  /** Sends the samples gathered in this task, draws them, keeps them for a rebuild. */
   private flush(): void {
     if (this.pendingTimes.length === 0 || !this.lease) return;
     const values = Float64Array.from(this.pendingValues);
