@@ -905,7 +905,7 @@ function validateMaxPoints(maxPoints: number): void {
 // rest in the next frames: with many busy charts each redraws a few times a second and frames stay
 // short. This is the one piece of module state shared between elements, on purpose.
 
-const FRAME_BUDGET_MS = 4;
+const FRAME_BUDGET_MS = 3;
 
 class FrameScheduler {
   private readonly waiting = new Set<ForecastChart>();
