@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AutoETS, initSync as initEts } from '@bsull/augurs/ets';
 import { MSTL, initSync as initMstl } from '@bsull/augurs/mstl';
+import { detectSeason as engineDetectSeason } from '../../worker/engine';
 
 export interface MethodForecast {
   /** Each of length h: the forecasts of the next h values. */
@@ -232,37 +233,8 @@ export function detectSeason(
   threshold = 0.3,
   maxLagCap = 400,
 ): number {
-  const n = y.length - 1;
-  if (n < 8) return 0;
-  const d = new Float64Array(n);
-  let mean = 0;
-  for (let i = 0; i < n; i++) {
-    d[i] = y[i + 1] - y[i];
-    mean += d[i];
-  }
-  mean /= n;
-  let var0 = 0;
-  for (let i = 0; i < n; i++) {
-    d[i] -= mean;
-    var0 += d[i] * d[i];
-  }
-  if (!(var0 > 0)) return 0;
-  const top = Math.min(maxLagCap, Math.floor(n / periods));
-  const acf = new Float64Array(top + 2);
-  for (let lag = 1; lag <= top + 1 && lag < n; lag++) {
-    let s = 0;
-    for (let i = lag; i < n; i++) s += d[i] * d[i - lag];
-    acf[lag] = s / var0;
-  }
-  let best = 0;
-  let bestAcf = threshold;
-  for (let lag = 2; lag <= top; lag++) {
-    if (acf[lag] > bestAcf && acf[lag] >= acf[lag - 1] && acf[lag] >= acf[lag + 1]) {
-      best = lag;
-      bestAcf = acf[lag];
-    }
-  }
-  return best;
+  // the engine's own detector, so the baselines find seasons the same way
+  return engineDetectSeason((i) => y[i], 0, y.length, maxLagCap, threshold, periods);
 }
 
 /**

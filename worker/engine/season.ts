@@ -4,7 +4,7 @@
 /**
  * Returns the season length in samples, or 0. `y(i)` gives sample i for i in [from, to).
  * Looks at lags 2..maxLag; a season needs an autocorrelation of at least `threshold` at a local
- * maximum, and at least three full periods of data.
+ * maximum, and at least `minPeriods` full periods of data.
  */
 export function detectSeason(
   y: (i: number) => number,
@@ -12,9 +12,10 @@ export function detectSeason(
   to: number,
   maxLag: number,
   threshold = 0.3,
+  minPeriods = 3,
 ): number {
   const n = to - from - 1; // number of differences
-  if (n < 12) return 0;
+  if (n < 4 * minPeriods) return 0;
   const d = new Float64Array(n);
   let mean = 0;
   for (let i = 0; i < n; i++) {
@@ -28,7 +29,7 @@ export function detectSeason(
     var0 += d[i] * d[i];
   }
   if (!(var0 > 0)) return 0;
-  const top = Math.min(maxLag, Math.floor(n / 3));
+  const top = Math.min(maxLag, Math.floor(n / minPeriods));
   const acf = new Float64Array(top + 2);
   for (let lag = 1; lag <= top + 1 && lag < n; lag++) {
     let s = 0;
