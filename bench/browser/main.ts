@@ -23,6 +23,7 @@ import type {
   SetupResult,
   WindowResult,
 } from './protocol';
+import { Prng } from '../../worker/core';
 
 const READY_TIMEOUT_MS = 60_000;
 const SLOW_FRAME_MS = 25; // 1.5 frames at 60 Hz
@@ -31,15 +32,10 @@ const LONG_TASK_MS = 50;
 // --------------------------------------------------------------------------------------------
 // Signals: a seeded PRNG, and four kinds of realistic series with noise
 
+/** Uniform [0, 1) numbers from the core's seeded generator. */
 function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 interface Signal {

@@ -13,6 +13,7 @@ import {
   type SourceStatus,
 } from '../../src/sources';
 import type { FeedStats } from '../support/feed-server';
+import { Prng } from '../../worker/core';
 
 const FEED = inject('feedUrl');
 const WAIT = { timeout: 10_000, interval: 5 };
@@ -94,15 +95,10 @@ async function opened(r: Recorded): Promise<void> {
 }
 
 /** mulberry32: a seeded uniform [0, 1) generator for the jitter. */
+/** Uniform [0, 1) numbers from the core's seeded generator. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,17 +2,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../src/sources';
+import { Prng } from '../../worker/core';
 
 /** mulberry32: a seeded uniform [0, 1) generator. */
+/** Uniform [0, 1) numbers from the core's seeded generator. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 describe('backoffDelay', () => {
