@@ -93,6 +93,26 @@ describe('Forecaster', () => {
     expect(a.time).toBe(600);
   });
 
+  it('flags a spike once: the sample that returns to the expected level is not an anomaly', () => {
+    // a random walk, so the served forecast is anchored at the last value, the spike included
+    const rng = new Prng(3);
+    const u = new Float64Array(1);
+    const ys: number[] = [];
+    for (let i = 0, x = 10; i < 702; i++) {
+      rng.fillUniform(u, -1, 1);
+      ys.push((x += 0.1 * u[0]));
+    }
+    const f = new Forecaster({ horizon: 12, seed: 1 });
+    f.push(ys.slice(0, 700));
+    expect(f.push(ys[700] + 3).anomalies).toHaveLength(1);
+    expect(f.push(ys[701]).anomalies).toHaveLength(0);
+    // a level shift is flagged once too: the sample after it is near the new level
+    const g = new Forecaster({ horizon: 12, seed: 1 });
+    g.push(ys.slice(0, 700));
+    expect(g.push(ys[700] + 3).anomalies).toHaveLength(1);
+    expect(g.push(ys[701] + 3).anomalies).toHaveLength(0);
+  });
+
   it("'direct' and 'recursive' both forecast; recursive rolls a copy of the state", () => {
     for (const strategy of ['direct', 'recursive'] as const) {
       const f = new Forecaster({ ...SMALL, strategy });

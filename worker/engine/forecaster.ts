@@ -330,6 +330,21 @@ export class Forecaster {
     const { h, err } = this;
     const n = this.buf.count; // the index this sample will get
     let flags = 0;
+    // After an anomaly, the one-step forecast starts from the anomalous value, so the sample that
+    // brings the series back would be flagged too. A sample inside the interval forecast for it
+    // before the anomaly (two steps ahead, from the sample before) is a return, not an anomaly.
+    let backLo = NaN;
+    let backUp = NaN;
+    const before = (n - 2) % h;
+    if (
+      h > 1 &&
+      n - 1 >= this.buf.oldest &&
+      this.buf.flags[this.buf.slot(n - 1)] & ANOMALY &&
+      this.pendIndex[before] === n - 2
+    ) {
+      backLo = this.pendLow[before * h + 1];
+      backUp = this.pendUp[before * h + 1];
+    }
     for (let k = 0; k < h; k++) {
       const made = n - 1 - k; // the forecast made after sample `made` predicted this one at step k
       if (made < 0) break;
@@ -360,7 +375,7 @@ export class Forecaster {
         const bar = this.pendBar[slot];
         const outside = !Number.isNaN(bar) && e > bar;
         this.anomalyBar.update(0, e, outside);
-        if (outside) {
+        if (outside && !(y >= backLo && y <= backUp)) {
           anomalies.push({
             time,
             value: y,
