@@ -18,7 +18,7 @@
 //                                                  keeps the trace for DevTools' Performance panel)
 // To tell the costs apart:
 //   --paused                      the elements draw nothing (`paused`); samples, model and events as usual
-//   --hardware-concurrency N      the page sees N cores, so the pool starts min(4, N) workers
+//   --hardware-concurrency N      the page sees N cores, so the pool starts N - 1 workers (1..4)
 //   --dev                         packages resolved for development (Lit's dev build), as `npm run demo`
 //
 // Vite serves the repository (vite.config.ts) on a free port; playwright drives Debian's
@@ -304,7 +304,7 @@ function report(
   host: { before: number[]; after: number[]; cpu: ReturnType<typeof cpuUse> },
 ): void {
   const hc = setup.hardwareConcurrency;
-  const workers = Math.max(1, Math.min(4, hc || 1));
+  const workers = Math.max(1, Math.min(4, (hc || 1) - 1)); // as src/pool.ts sizes it
   const fpsTarget = Math.min(TARGETS.fps, (idle.fps * TARGETS.fps) / 60);
   const relative = idle.fps < TARGETS.fps;
   const lt = w.longTasks;
@@ -317,7 +317,7 @@ function report(
   console.log(
     `Chromium ${version}, headless, --disable-gpu, viewport ${setup.viewport.join('x')} ` +
       `@${setup.devicePixelRatio}x; navigator.hardwareConcurrency ${hc}: a pool of ` +
-      `${workers} worker${workers === 1 ? '' : 's'} (min(4, hardwareConcurrency))`,
+      `${workers} worker${workers === 1 ? '' : 's'} (hardwareConcurrency - 1, within 1..4)`,
   );
   console.log(
     `served by Vite's dev server, packages resolved for ${o.dev ? 'development (--dev)' : 'production'}` +
