@@ -704,6 +704,22 @@ export class ForecastChart {
       si === HISTORY ? theme.history : si === ANOMALY ? theme.anomaly : theme.forecast;
     const axisFont = theme.font;
     const measure = this.measure;
+    /** Width in CSS px of the widest line of `values` (labels may have two lines). */
+    const widest = (values: (string | number | null)[] | null): number => {
+      if (!values || measure === null) return 0;
+      measure.font = axisFont;
+      let w = 0;
+      for (const v of values) {
+        if (v === null) continue;
+        for (const line of String(v).split('\n')) w = Math.max(w, measure.measureText(line).width);
+      }
+      return w;
+    };
+    // Tick values are centred on their ticks, and a tick may fall on either end of the x axis:
+    // half the widest x value must fit right of the plot, and left of it beside the y axis.
+    // uPlot sizes axes and padding in up to three rounds; within one layout these only grow.
+    let xHalf = 0;
+    let yWidth = 0;
 
     const axis: uPlot.Axis = {
       stroke: theme.text,
@@ -718,7 +734,12 @@ export class ForecastChart {
       width: this.width,
       height: this.height,
       ms: 1,
-      padding: [px, 14, 0, 0],
+      padding: [
+        px, // half a y value above the top tick
+        () => Math.max(14, Math.ceil(xHalf + 1)),
+        0,
+        () => Math.max(0, Math.ceil(xHalf + 1 - yWidth)),
+      ],
       scales: { x: { time } },
       series: [
         {
@@ -780,7 +801,9 @@ export class ForecastChart {
         {
           ...axis,
           space: time ? 80 : 60,
-          size: (_u, values) => {
+          size: (_u, values, _i, cycle) => {
+            const half = widest(values) / 2;
+            xHalf = cycle <= 1 ? half : Math.max(xHalf, half);
             const lines = values?.reduce((m, v) => Math.max(m, String(v).split('\n').length), 1);
             return Math.ceil((lines ?? 1) * px * 1.4 + 8);
           },
@@ -798,11 +821,10 @@ export class ForecastChart {
           ...axis,
           space: 36,
           gap: 8,
-          size: (_u, values) => {
-            if (!values || measure === null) return 48;
-            measure.font = axisFont;
-            const widest = values.reduce((m, v) => Math.max(m, measure.measureText(v).width), 0);
-            return Math.ceil(widest + 8 + 6);
+          size: (_u, values, _i, cycle) => {
+            const size = !values || measure === null ? 48 : Math.ceil(widest(values) + 8 + 6);
+            yWidth = cycle <= 1 ? size : Math.min(yWidth, size);
+            return size;
           },
         },
       ],
@@ -868,8 +890,18 @@ export class ForecastChart {
     ctx.font = theme.font.replace(/(\d+)px/, `${Math.round((px - 1) * pr)}px`);
     ctx.fillStyle = theme.text;
     ctx.textBaseline = 'top';
-    ctx.textAlign = 'left';
-    ctx.fillText('now', nowX + 4 * pr, bbox.top + 2 * pr);
+    // Right of the line, or left of it when the forecast leaves too little room (or none, before
+    // the first forecast): never cut by the plot's edge.
+    const gap = 4 * pr;
+    const label = ctx.measureText('now');
+    const labelWidth = Math.max(label.width, label.actualBoundingBoxRight);
+    if (nowX + gap + labelWidth <= bbox.left + bbox.width) {
+      ctx.textAlign = 'left';
+      ctx.fillText('now', nowX + gap, bbox.top + 2 * pr);
+    } else if (nowX - gap - labelWidth >= bbox.left) {
+      ctx.textAlign = 'right';
+      ctx.fillText('now', nowX - gap, bbox.top + 2 * pr);
+    }
 
     if (u.series[ANOMALY].show !== false) {
       const anomaly = cols[ANOMALY];

@@ -78,6 +78,75 @@ function countPixels(
   return count;
 }
 
+/** A text drawn on the canvas: its ink box in canvas pixels, and the clip rectangle it was drawn under. */
+interface DrawnText {
+  text: string;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  /** The rectangle of the innermost `rect(); clip()` in force, or null when there is none. */
+  clip: { left: number; right: number; top: number; bottom: number } | null;
+}
+
+/**
+ * Records every fillText on the canvas's 2D context from now on (uPlot's axis values, our "now"
+ * label), with the box its glyphs cover (measureText's actual bounding box, which follows
+ * textAlign and textBaseline) and the clip rectangle in force.
+ */
+function recordText(canvas: HTMLCanvasElement): DrawnText[] {
+  const ctx = canvas.getContext('2d')!;
+  const texts: DrawnText[] = [];
+  type Rect = DrawnText['clip'];
+  let lastRect: Rect = null;
+  let clip: Rect = null;
+  const saved: Rect[] = [];
+  const { fillText, rect, clip: clipTo, save, restore } = ctx;
+  const toCanvas = (x: number, y: number) => {
+    const m = ctx.getTransform();
+    return { x: m.a * x + m.c * y + m.e, y: m.b * x + m.d * y + m.f };
+  };
+  ctx.rect = function (x: number, y: number, w: number, h: number) {
+    const a = toCanvas(x, y);
+    const b = toCanvas(x + w, y + h);
+    lastRect = { left: a.x, right: b.x, top: a.y, bottom: b.y };
+    rect.call(this, x, y, w, h);
+  };
+  ctx.clip = function (this: CanvasRenderingContext2D, ...args: unknown[]) {
+    // clip() after rect() clips to that rectangle; a clip to a Path2D is not followed (none here
+    // surrounds text).
+    clip = args.length === 0 || typeof args[0] === 'string' ? lastRect : null;
+    (clipTo as (...a: unknown[]) => void).apply(this, args);
+  };
+  ctx.save = function () {
+    saved.push(clip);
+    save.call(this);
+  };
+  ctx.restore = function () {
+    clip = saved.pop() ?? null;
+    restore.call(this);
+  };
+  ctx.fillText = function (text: string, x: number, y: number, maxWidth?: number) {
+    const m = ctx.measureText(text);
+    const a = toCanvas(x - m.actualBoundingBoxLeft, y - m.actualBoundingBoxAscent);
+    const b = toCanvas(x + m.actualBoundingBoxRight, y + m.actualBoundingBoxDescent);
+    texts.push({ text, left: a.x, right: b.x, top: a.y, bottom: b.y, clip });
+    if (maxWidth === undefined) fillText.call(this, text, x, y);
+    else fillText.call(this, text, x, y, maxWidth);
+  };
+  return texts;
+}
+
+/** What of `t` lies outside `box` (canvas pixels; half a pixel of anti-aliasing allowed). */
+function outside(t: DrawnText, box: { left: number; right: number; top: number; bottom: number }) {
+  const cut: string[] = [];
+  if (t.left < box.left - 0.5) cut.push(`${(box.left - t.left).toFixed(1)} px left`);
+  if (t.right > box.right + 0.5) cut.push(`${(t.right - box.right).toFixed(1)} px right`);
+  if (t.top < box.top - 0.5) cut.push(`${(box.top - t.top).toFixed(1)} px above`);
+  if (t.bottom > box.bottom + 0.5) cut.push(`${(t.bottom - box.bottom).toFixed(1)} px below`);
+  return cut;
+}
+
 const sine = (t: number) => Math.sin((2 * Math.PI * t) / 50);
 
 /** 500 points of a sine at x = 0..499, with a spike at 450. */
@@ -171,6 +240,71 @@ describe('ForecastChart', () => {
     expect(chart.draws - before, 'draws in the frame after 100 pushes').toBe(1);
     await frames(2);
     expect(chart.draws - before, 'draws two idle frames later').toBe(1);
+  });
+
+  it('keeps every axis value and the "now" label whole at 300, 450 and 800 px', async () => {
+    // Local midnight, so that hourly ticks fall on both ends of a day of 6-minute samples.
+    const midnight = new Date(2026, 0, 15).getTime();
+    const cases = [
+      // x ticks on both edges: 0..500, and a day from midnight to midnight beside one-digit y values
+      { axis: 'index', n: 501, x: (i: number) => i, steps: 0, y: (i: number) => 20 + 5 * sine(i) },
+      {
+        axis: 'time',
+        n: 241,
+        x: (i: number) => midnight + i * 360_000,
+        steps: 0,
+        y: (i: number) => 5 + 2 * sine(i),
+      },
+      // a forecast past the last sample; wide y values
+      {
+        axis: 'index',
+        n: 300,
+        x: (i: number) => 10_000 + i,
+        steps: 12,
+        y: (i: number) => 2e6 + 1e5 * sine(i),
+      },
+      {
+        axis: 'time',
+        n: 300,
+        x: (i: number) => midnight + i * 1000,
+        steps: 30,
+        y: (i: number) => -0.02 * sine(i),
+      },
+    ] as const;
+    const problems: string[] = [];
+    for (const width of [300, 450, 800]) {
+      for (const c of cases) {
+        const container = mount(width, 240);
+        const chart = create(container, { timeAxis: c.axis, unit: '°C' });
+        await frames(2);
+        const canvas = canvasOf(container);
+        const texts = recordText(canvas);
+        const times = Array.from({ length: c.n }, (_, i) => c.x(i));
+        chart.pushHistory(
+          times,
+          times.map((_, i) => c.y(i)),
+        );
+        if (c.steps > 0) {
+          const step = c.x(1) - c.x(0);
+          const last = times[c.n - 1];
+          const time = Array.from({ length: c.steps }, (_, s) => last + (s + 1) * step);
+          const mean = time.map((_, s) => c.y(c.n + s));
+          chart.setForecast({ time, mean, lower: mean, upper: mean, from: last });
+        }
+        await frames(2);
+        const what = `${width} px, ${c.axis} axis, ${c.n} points`;
+        expect(texts.length, `${what}: texts drawn`).toBeGreaterThan(5);
+        expect(texts.map((t) => t.text)).toContain('now');
+        const box = { left: 0, right: canvas.width, top: 0, bottom: canvas.height };
+        for (const t of texts) {
+          for (const cut of [...outside(t, box), ...(t.clip ? outside(t, t.clip) : [])]) {
+            problems.push(`${what}: "${t.text}" cut ${cut}`);
+          }
+        }
+        chart.destroy();
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('holds at most maxPoints, keeping the newest when maxPoints shrinks', async () => {
