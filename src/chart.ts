@@ -26,8 +26,11 @@
  * | `--lstm-forecast-font`           | `12px system-ui, …`        | same                       | axes, legend (a whole-px size)   |
  *
  * The canvas is transparent: the background is the element's. Inside the container the chart is a
- * flex column, the legend above the plot. Parts, for `::part(...)` when the container sits in the
- * element's shadow root:
+ * flex column, the legend above the plot. The legend is one line: the observed series' name (the
+ * element's title too) gives way to an ellipsis, the other names and every value stay whole, and
+ * a container of 640 px or less leaves out the x value and the anomaly key, of 520 px or less the
+ * interval, and of 280 px or less the word "Forecast" (its dashed marker stays). Parts, for
+ * `::part(...)` when the container sits in the element's shadow root:
  *
  * | Part     | Element                                         |
  * | -------- | ----------------------------------------------- |
@@ -192,23 +195,29 @@ function chartCss(): string {
 .lf-chart { display: flex; flex-direction: column; width: 100%; height: 100%; min-width: 0; min-height: 0; font: ${font}; color: ${text}; container-type: inline-size; }
 .lf-legend { flex: none; overflow: hidden; white-space: nowrap; }
 .lf-legend .u-legend { margin: 0; padding: 0 0 6px 4px; font: inherit; text-align: left; }
-.lf-legend .u-legend tbody { display: flex; column-gap: 14px; }
-.lf-legend .u-inline tr { margin: 0; }
+.lf-legend .u-legend tbody { display: flex; align-items: center; min-width: 0; }
+.lf-legend tr, .lf-legend th { display: contents; }
 .lf-legend .u-series > * { padding: 0; }
 .lf-legend .u-inline.u-live th::after { content: none; }
 .lf-legend th { font-weight: inherit; }
-.lf-legend .u-value { margin-left: 6px; font-variant-numeric: tabular-nums; font-weight: 600; }
-.lf-legend .u-marker { margin-right: 6px; }
-.lf-legend .lf-x { order: 0; } .lf-legend .lf-x .u-marker { display: none; }
+.lf-legend .u-marker { flex: none; margin: 0 6px 0 14px; }
+.lf-legend .u-label { flex: none; }
+.lf-legend .lf-history .u-label { flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
+.lf-legend .u-value { flex: none; margin-left: 6px; font-variant-numeric: tabular-nums; font-weight: 600; }
+.lf-legend .u-off .u-marker, .lf-legend .u-off .u-label { opacity: 0.3; }
+.lf-legend .lf-x .u-marker { display: none; }
 .lf-legend .lf-x .u-label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .lf-legend .lf-x .u-value { margin-left: 0; font-weight: inherit; }
-.lf-legend .lf-history { order: 1; } .lf-legend .lf-forecast { order: 2; }
-.lf-legend .lf-band { order: 3; } .lf-legend .lf-anomaly { order: 4; } .lf-legend .lf-lower { display: none; }
+.lf-legend .lf-history * { order: 1; } .lf-legend .lf-forecast * { order: 2; }
+.lf-legend .lf-band * { order: 3; } .lf-legend .lf-anomaly * { order: 4; } .lf-legend .lf-lower { display: none; }
 .lf-legend .lf-history .u-marker, .lf-legend .lf-forecast .u-marker { width: 16px; height: 0; border-width: 2px 0 0 0 !important; }
 .lf-legend .lf-band .u-marker { width: 14px; height: 10px; border-radius: 2px; }
 .lf-legend .lf-anomaly .u-marker { width: 8px; height: 8px; border-radius: 50%; }
-@container (max-width: 560px) { .lf-legend .lf-x, .lf-legend .lf-anomaly { display: none; } }
-@container (max-width: 440px) { .lf-legend .lf-band { display: none; } }
+.lf-legend .lf-history .u-marker { margin-left: 0; }
+@container (width > 640px) { .lf-legend .lf-history .u-marker { margin-left: 14px; } }
+@container (max-width: 640px) { .lf-legend .lf-x, .lf-legend .lf-anomaly { display: none; } }
+@container (max-width: 520px) { .lf-legend .lf-band { display: none; } }
+@container (max-width: 280px) { .lf-legend .lf-forecast .u-label { display: none; } }
 .lf-plot { position: relative; flex: 1 1 0; min-height: 0; overflow: hidden; }
 .lf-plot > .uplot { position: absolute; inset: 0; width: auto; font: inherit; line-height: normal; }
 .lf-plot .u-hz .u-cursor-x { border-right: 1px dashed ${now}; }

@@ -92,6 +92,47 @@ describe('<lstm-forecast>', () => {
     expect(errors).toEqual([]);
   });
 
+  it('fits its header and legend in its box when narrow: cut text ends in an ellipsis, values stay whole', async () => {
+    const problems: string[] = [];
+    for (const width of [240, 300, 450]) {
+      const el = mount({ label: 'Boiler temperature, north wing, second floor', unit: '°C' });
+      el.style.width = `${width}px`;
+      await nextEvent(el, 'ready');
+      el.pushMany(sine(100));
+      await nextEvent(el, 'forecast');
+      await frames(3);
+      const host = el.getBoundingClientRect();
+      const root = el.shadowRoot!;
+      const boxes = root.querySelectorAll<HTMLElement>(
+        '[part="header"], [part="header"] *, [part="legend"], [part="legend"] *',
+      );
+      let values = 0;
+      for (const box of boxes) {
+        const style = getComputedStyle(box);
+        const r = box.getBoundingClientRect();
+        if (style.visibility === 'hidden' || r.width === 0 || r.height === 0) continue; // no box
+        if (style.position === 'absolute' && r.width <= 1) continue; // visually hidden
+        const name = `${width} px: ${box.className || box.tagName} "${box.textContent?.trim()}"`;
+        if (r.left < host.left - 0.5 || r.right > host.right + 0.5) {
+          problems.push(`${name} spans ${r.left}..${r.right}, outside ${host.left}..${host.right}`);
+        }
+        const cut = box.scrollWidth > box.clientWidth && style.overflowX !== 'visible';
+        if (cut && style.textOverflow !== 'ellipsis') {
+          problems.push(
+            `${name} is cut (${box.scrollWidth} > ${box.clientWidth} px) without an ellipsis`,
+          );
+        }
+        if (box.classList.contains('u-value')) {
+          values++;
+          if (box.scrollWidth > box.clientWidth) problems.push(`${name}: a value is cut`);
+        }
+      }
+      expect(values, `${width} px: legend values shown`).toBeGreaterThanOrEqual(2);
+      el.remove();
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('takes numbers, feature arrays, { t, value } objects and Date times; refuses bad ones with error events', async () => {
     const el = mount();
     await nextEvent(el, 'ready');
