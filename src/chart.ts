@@ -57,7 +57,10 @@ export interface ChartForecast {
   mean: ArrayLike<number>;
   lower: ArrayLike<number>;
   upper: ArrayLike<number>;
-  /** x of the observation the forecast was made from: the dashed line starts at its value. */
+  /**
+   * x of the observation the forecast was made from. When it is the newest drawn, the dashed line
+   * starts at its value; when newer samples are drawn already, only the steps from "now" on are.
+   */
   from: number;
 }
 
@@ -582,7 +585,15 @@ export class ForecastChart {
     const first = (this.head - n + cap) % cap;
     const newest = n > 0 ? this.ringTime[(this.head - 1 + cap) % cap] : -Infinity;
 
-    // Forecast steps after the newest observation extend x; earlier ones land on history points.
+    // The forecast is drawn from "now" on, never left of it. When the worker lags, the newest
+    // forecast was made from an older sample than the newest drawn, and its first steps predict
+    // samples already on the chart. Those are left out, and the rest is drawn, not the whole
+    // forecast hidden: a dashboard watches where the series is going, and under steady load the
+    // worker is often a sample or two behind, so hiding it until a forecast from the newest
+    // sample arrives would make it flicker or vanish just when the page is busiest, while its
+    // steps after "now" are still the model's best guess for those times. Only a forecast made
+    // from the newest sample starts at that observation (the anchor); a lagging one starts at
+    // its first step at or after "now", not joined to the history.
     const h = this.hasForecast ? this.horizon : 0;
     let future = 0;
     for (let s = 0; s < h; s++) if (this.forecastTime[s] > newest) future++;
@@ -599,28 +610,26 @@ export class ForecastChart {
     let previous = newest;
     for (let s = 0; s < h; s++) {
       const t = this.forecastTime[s];
+      let k: number;
       if (t > newest) {
         if (!(t > previous)) continue; // keep x strictly ascending
         xs[i] = previous = t;
         hist[i] = anomaly[i] = null;
-        mean[i] = finiteOrNull(this.forecastMean[s]);
-        lower[i] = finiteOrNull(this.forecastLower[s]);
-        upper[i] = finiteOrNull(this.forecastUpper[s]);
-        i++;
-      } else if (n > 0 && t >= xs[0]) {
-        const k = nearestIndex(xs, n, t);
-        mean[k] = finiteOrNull(this.forecastMean[s]);
-        lower[k] = finiteOrNull(this.forecastLower[s]);
-        upper[k] = finiteOrNull(this.forecastUpper[s]);
-      }
+        k = i++;
+      } else if (n > 0 && t === newest) {
+        k = n - 1; // a lagging forecast's step for the newest sample: drawn at "now"
+      } else continue; // a step before "now"
+      mean[k] = finiteOrNull(this.forecastMean[s]);
+      lower[k] = finiteOrNull(this.forecastLower[s]);
+      upper[k] = finiteOrNull(this.forecastUpper[s]);
     }
     for (const col of cols) col.length = i;
 
     this.nowIndex = n - 1;
     this.anchorIndex = -1;
-    if (this.hasForecast && n > 0) {
-      const a = floorIndex(xs, n, this.forecastFrom);
-      if (a >= 0 && hist[a] !== null && mean[a] === null) {
+    if (this.hasForecast && n > 0 && this.forecastFrom >= newest) {
+      const a = n - 1;
+      if (hist[a] !== null && mean[a] === null) {
         mean[a] = lower[a] = upper[a] = hist[a];
         this.anchorIndex = a;
       }

@@ -404,18 +404,49 @@ describe('ForecastChart', () => {
     expect(chart.moveCursor(51)).toMatchObject({ time: 501, actual: 0.5 });
   });
 
-  it('snaps a lagging forecast onto history and keeps anomalies only while their time is held', async () => {
-    const container = mount(600, 300);
+  it('draws a lagging forecast from "now" on only, and keeps anomalies only while their time is held', async () => {
+    const container = mount(600, 300, TEST_COLORS);
     const chart = create(container, { maxPoints: 100 });
     const h = history(100);
     chart.pushHistory(h.times, h.values);
-    chart.setForecast(forecast(10, 0, 1, 95)); // made at x = 95, steps 96..105
+    // Made at x = 95 (steps 96..105) while x = 96..99 are drawn already: the worker lags. Its
+    // steps are far off the history, so that any drawn left of "now" would show.
+    const lagging = forecast(10, 0, 1, 95);
+    lagging.mean = lagging.mean.map((m) => m + 3);
+    lagging.lower = lagging.lower.map((m) => m + 3);
+    lagging.upper = lagging.upper.map((m) => m + 3);
+    chart.setForecast(lagging);
     chart.addAnomaly(20, h.values[20]);
     await frames(2);
-    // Steps 96..99 now lie over observed points: both are reported there.
-    expect(chart.moveCursor(0)).toMatchObject({ time: 99, actual: h.values[99] });
-    expect(chart.cursorInfo()?.predicted).toBeCloseTo(sine(99), 12);
+    // Walk every drawn x: nothing is predicted before "now" (x = 99), where step 99 is drawn.
+    const predictedAt: number[] = [];
+    let info = chart.moveCursor(-1000);
+    for (let guard = 0; info && guard < 200; guard++) {
+      if (info.predicted !== null) predictedAt.push(info.time);
+      const next = chart.moveCursor(1);
+      if (!next || next.time === info.time) break;
+      info = next;
+    }
+    expect(predictedAt).toEqual([99, 100, 101, 102, 103, 104, 105]);
+    expect(chart.moveCursor(-6)).toMatchObject({ time: 99, actual: h.values[99] });
+    expect(chart.cursorInfo()?.predicted).toBeCloseTo(sine(99) + 3, 12);
+    // On the canvas: no forecast colour (its line nor its band) over x = 95..97, left of "now"
+    // (x = 99 of 0..105, at about 92% of the width).
+    const canvas = canvasOf(container);
+    const left = document.createElement('canvas');
+    left.width = Math.floor(canvas.width * 0.9);
+    left.height = canvas.height;
+    left.getContext('2d')!.drawImage(canvas, 0, 0);
+    expect(countPixels(left, FORECAST), 'forecast pixels left of now').toBe(0);
+    expect(countPixels(left, BAND, 12, 80, 125), 'band pixels left of now').toBe(0);
+    expect(countPixels(canvas, FORECAST), 'forecast pixels after now').toBeGreaterThan(10);
+
+    // A forecast from the newest sample starts at it again, joined to the history.
+    chart.setForecast(forecast(10, 0, 1, 99));
+    await frames(2);
+    expect(chart.moveCursor(0)).toMatchObject({ time: 99, predicted: null });
     expect(chart.moveCursor(1)).toMatchObject({ time: 100, actual: null });
+    expect(chart.cursorInfo()?.predicted).toBeCloseTo(sine(100), 12);
     expect(chart.moveCursor(-80)).toMatchObject({ time: 20 });
 
     const legend = () => container.querySelector('.u-legend')?.textContent ?? '';
@@ -429,8 +460,7 @@ describe('ForecastChart', () => {
     // x = 20 has left the ring, and its anomaly with it: a new one at x = 140 is drawn instead.
     chart.addAnomaly(140, 0);
     await frames(2);
-    const info = chart.moveCursor(-1000);
-    expect(info?.time).toBe(50);
+    expect(chart.moveCursor(-1000)?.time).toBe(50);
   });
 
   it('shows live values with the unit in the legend, and timestamps on a time axis', async () => {
