@@ -65,6 +65,8 @@ const MODEL_PROPS = [
 const SAVE_EVERY_MS = 5000;
 const ANNOUNCE_EVERY_MS = 10_000;
 const TEXT_EVERY_MS = 1000;
+/** How long a `train` event waits for the training that a sample taken in announces. */
+const TRAIN_HOLD_MS = 1000;
 
 /**
  * A live time-series forecast: an LSTM trained online in a Web Worker, drawn with uPlot.
@@ -72,7 +74,7 @@ const TEXT_EVERY_MS = 1000;
  *
  * @fires forecast - A new forecast: `{ from, time[], mean[], lower[], upper[] }`, one entry per horizon step.
  * @fires anomaly - A sample fell outside its 99% one-step interval: `{ time, value, expected, interval, score }`.
- * @fires train - Training progress after each batch: `{ loss, stepsPerSecond, skill, trainSteps, samples, warmupRemaining }`.
+ * @fires train - Training progress after each batch of training (before training can start, after each batch of samples): `{ loss, stepsPerSecond, skill, trainSteps, samples, warmupRemaining }`.
  * @fires error - Something went wrong but the element carries on: `{ code, message }` (malformed message, lost connection, rejected sample, a worker restarted, a bad saved record).
  * @fires ready - The forecaster is ready to take samples: `{ restored }` (true when it continued from a saved snapshot).
  *
@@ -218,6 +220,10 @@ export class LstmForecast extends LitElement {
   private lastTime = -Infinity;
   private samples = 0;
   private lastStats: TrainEventDetail | null = null;
+  /** trainSteps of the latest update, to tell an update after training from one after a push. */
+  private seenTrainSteps = -1;
+  /** A `train` event held back for the training update that should follow (see onUpdate). */
+  private heldTrain: ReturnType<typeof setTimeout> | null = null;
   private lastForecast: ForecastEventDetail | null = null;
   private lastAnnounce = 0;
   private textTimer: ReturnType<typeof setTimeout> | null = null;
@@ -381,6 +387,7 @@ export class LstmForecast extends LitElement {
         const lease = this.lease;
         this.lease = null;
         this.leasing = null;
+        this.cancelHeldTrain();
         void lease?.release();
       });
       this.chart?.destroy();
@@ -485,6 +492,7 @@ export class LstmForecast extends LitElement {
     await this.leasing;
     const old = this.lease;
     this.lease = null;
+    this.cancelHeldTrain();
     void old?.release();
     const history =
       refeed && this.histTimes.length > 0
@@ -514,7 +522,22 @@ export class LstmForecast extends LitElement {
       warmupRemaining: s.warmupRemaining,
     };
     this.lastStats = detail;
-    this.dispatch('train', detail);
+    // The worker sends an update when it has taken a batch in, and another when training has
+    // caught up with it: two per sample in a live stream, the first with no new training. That
+    // one is held back while training is due (done before, and a backlog waiting), so that a
+    // listener hears once per batch of training; if no training update comes within
+    // TRAIN_HOLD_MS, it goes out after all. Before any training (warming up) each update goes.
+    const trained = s.trainSteps !== this.seenTrainSteps;
+    this.seenTrainSteps = s.trainSteps;
+    if (trained || s.trainSteps === 0 || s.backlog === 0) {
+      this.cancelHeldTrain();
+      this.dispatch('train', detail);
+    } else if (this.heldTrain === null) {
+      this.heldTrain = setTimeout(() => {
+        this.heldTrain = null;
+        if (this.lastStats) this.dispatch('train', this.lastStats);
+      }, TRAIN_HOLD_MS);
+    }
     for (const a of u.anomalies) this.onAnomaly(a);
     const f = u.forecast;
     if (f.ready) {
@@ -532,6 +555,11 @@ export class LstmForecast extends LitElement {
     }
     this.refreshText();
     this.dirty = true;
+  }
+
+  private cancelHeldTrain(): void {
+    if (this.heldTrain !== null) clearTimeout(this.heldTrain);
+    this.heldTrain = null;
   }
 
   private onAnomaly(a: Anomaly): void {

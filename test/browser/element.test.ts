@@ -5,7 +5,12 @@
 import axe from 'axe-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import '../../src/lstm-forecast';
-import type { ErrorEventDetail, ForecastEventDetail, LstmForecast } from '../../src/lstm-forecast';
+import type {
+  ErrorEventDetail,
+  ForecastEventDetail,
+  LstmForecast,
+  TrainEventDetail,
+} from '../../src/lstm-forecast';
 import { sharedPool } from '../../src/pool';
 
 const WAIT = { timeout: 20_000, interval: 50 };
@@ -38,6 +43,8 @@ function nextEvent<T>(
     el.addEventListener(type, on);
   });
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const frames = (n = 2) =>
   new Promise<void>((r) => {
@@ -131,6 +138,31 @@ describe('<lstm-forecast>', () => {
       el.remove();
     }
     expect(problems).toEqual([]);
+  });
+
+  it('dispatches one train event per update of the model, not one per message from the worker', async () => {
+    // The worker sends an update when it has taken a sample in, and another when it has trained
+    // on it: a listener is to see one `train` event per sample, the one after training.
+    const el = mount({ horizon: '4', window: '8' });
+    await nextEvent(el, 'ready');
+    el.pushMany(sine(60));
+    await nextEvent<TrainEventDetail>(el, 'train', (d) => d.samples === 60 && d.trainSteps > 0);
+    await sleep(500); // the batch's training settles
+    const seen: TrainEventDetail[] = [];
+    el.addEventListener('train', (e) => seen.push(e.detail));
+    for (let i = 0; i < 6; i++) {
+      el.push(sine(1, 60 + i)[0]);
+      await vi.waitFor(() => expect(seen.at(-1)?.samples).toBe(61 + i), WAIT);
+      await sleep(200); // room for a second event about the same sample, if any
+    }
+    await sleep(1500);
+    const perSample = new Map<number, number>();
+    for (const d of seen) perSample.set(d.samples, (perSample.get(d.samples) ?? 0) + 1);
+    expect(Object.fromEntries(perSample)).toEqual({ 61: 1, 62: 1, 63: 1, 64: 1, 65: 1, 66: 1 });
+    // each is about training done on its sample
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i].trainSteps, `train event ${i}`).toBeGreaterThan(seen[i - 1].trainSteps);
+    }
   });
 
   it('takes numbers, feature arrays, { t, value } objects and Date times; refuses bad ones with error events', async () => {
