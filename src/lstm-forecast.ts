@@ -6,10 +6,19 @@ import { deleteSnapshot, loadSnapshot, saveSnapshot } from './persist';
 import { sharedPool, type Lease } from './pool';
 import { openSource, type Source, type SourceStatus, type Sample } from './sources';
 
+/** The sample a forecast starts from: the latest reading the model has taken in. */
+export interface LastSample {
+  /** Its time (ms, or the sample index): the same as the forecast's `from`. */
+  time: number;
+  /** Its value (the first feature's, with `features` > 1); null for a gap. */
+  value: number | null;
+}
 /** detail of `forecast`: one entry per horizon step. */
 export interface ForecastEventDetail {
   /** Time of the last sample the forecast starts from (ms, or the sample index). */
   from: number;
+  /** That sample: its time and value. */
+  last: LastSample;
   time: number[];
   mean: number[];
   lower: number[];
@@ -72,7 +81,7 @@ const TRAIN_HOLD_MS = 1000;
  * A live time-series forecast: an LSTM trained online in a Web Worker, drawn with uPlot.
  * Feed it with `push()` or a `src` URL (WebSocket, Server-Sent Events, or a polled JSON URL).
  *
- * @fires forecast - A new forecast: `{ from, time[], mean[], lower[], upper[] }`, one entry per horizon step.
+ * @fires forecast - A new forecast: `{ from, last: { time, value }, time[], mean[], lower[], upper[] }`, one entry per horizon step; `last` is the sample it starts from, the latest reading the model has taken in (`value` null for a gap).
  * @fires anomaly - A sample fell outside its 99% one-step interval: `{ time, value, expected, interval, score }`.
  * @fires train - Training progress after each batch of training (before training can start, after each batch of samples): `{ loss, stepsPerSecond, skill, trainSteps, samples, warmupRemaining }`.
  * @fires error - Something went wrong but the element carries on: `{ code, message }` (malformed message, lost connection, rejected sample, a worker restarted, a bad saved record).
@@ -216,6 +225,13 @@ export class LstmForecast extends LitElement {
   /** Drawn history kept by the element too, to refeed a rebuilt model and for the table. */
   private histTimes: number[] = [];
   private histValues: number[] = []; // row-major, features per row
+  /** Samples trimmed off the front of the history: histTimes[i] is sample histDropped + i. */
+  private histDropped = 0;
+  /**
+   * The number (as histDropped + i above) of the sample the forecaster counts as its first: its
+   * update after `pushed` samples starts from sample engineBase + pushed - 1. Null until known.
+   */
+  private engineBase: number | null = null;
   private timeMode: 'unknown' | 'time' | 'index' = 'unknown';
   private lastTime = -Infinity;
   private samples = 0;
@@ -292,6 +308,7 @@ export class LstmForecast extends LitElement {
   async reset(): Promise<void> {
     this.histTimes = [];
     this.histValues = [];
+    this.histDropped = 0;
     this.pendingValues = [];
     this.pendingTimes = [];
     this.timeMode = 'unknown';
@@ -314,7 +331,10 @@ export class LstmForecast extends LitElement {
   async restore(snapshot: ForecasterSnapshot): Promise<void> {
     await this.ready();
     try {
-      await this.lease!.restore(snapshot);
+      const lease = this.lease!;
+      const restored = lease.restore(snapshot);
+      this.countFrom(lease, this.histDropped + this.histTimes.length, true);
+      await restored;
     } catch (e) {
       this.fail(e);
       throw e;
@@ -441,7 +461,7 @@ export class LstmForecast extends LitElement {
 
   private async acquire(
     tryRestore: boolean,
-    refeed: { values: Float64Array; times: Float64Array | null } | null = null,
+    refeed: { values: Float64Array; times: Float64Array | null; first: number } | null = null,
   ): Promise<void> {
     const options = this.modelOptions();
     let snapshot: ForecasterSnapshot | undefined;
@@ -479,6 +499,12 @@ export class LstmForecast extends LitElement {
     }
     this.lease = lease;
     this.leasing = null;
+    // what this forecaster takes first: the drawn history (after a rebuild), or what comes next
+    this.countFrom(
+      lease,
+      refeed ? refeed.first : this.histDropped + this.histTimes.length,
+      snapshot !== undefined,
+    );
     this.statusText = snapshot ? 'restored' : 'waiting for data';
     if (this.source) this.updateStatus(); // the source may have connected first
     // the drawn history first (after a rebuild), then what arrived meanwhile, in time order
@@ -499,6 +525,7 @@ export class LstmForecast extends LitElement {
         ? {
             values: Float64Array.from(this.histValues),
             times: this.timeMode === 'time' ? Float64Array.from(this.histTimes) : null,
+            first: this.histDropped,
           }
         : null;
     this.leasing = this.acquire(false, history);
@@ -543,18 +570,66 @@ export class LstmForecast extends LitElement {
     if (f.ready) {
       const fd: ForecastEventDetail = {
         from: f.from,
+        last: { time: f.from, value: null },
         time: Array.from(f.time),
         mean: Array.from(f.mean),
         lower: Array.from(f.lower),
         upper: Array.from(f.upper),
       };
+      this.findLast(fd, s.pushed);
       this.lastForecast = fd;
-      if (!this.paused) this.chart?.setForecast(f);
+      if (!this.paused) this.chart?.setForecast(fd);
       this.dispatch('forecast', fd);
       this.announceForecast(fd);
     }
     this.refreshText();
     this.dirty = true;
+  }
+
+  /**
+   * Fills `last` (and, with sample indices, puts the forecast on the element's own indices). With
+   * times, the sample is the one at `from`. With indices the forecaster numbers samples itself,
+   * from 0 when it was made (so after a rebuild fed the drawn history, or restored from a saved
+   * record, its numbers are not the element's): the sample is then found by the forecaster's
+   * count of samples pushed, and the forecast's times are made the element's indices.
+   */
+  private findLast(fd: ForecastEventDetail, pushed: number): void {
+    const F = this.features;
+    let i: number;
+    if (this.timeMode === 'time') {
+      i = this.histTimes.length - 1;
+      while (i >= 0 && this.histTimes[i] > fd.from) i--; // the newest first: it is near the end
+      if (i >= 0 && this.histTimes[i] !== fd.from) i = -1;
+    } else {
+      i = this.engineBase === null ? -1 : this.engineBase + pushed - 1 - this.histDropped;
+      if (i >= this.histTimes.length) i = -1;
+      if (i >= 0) {
+        const from = this.histTimes[i];
+        fd.from = from;
+        for (let k = 0; k < fd.time.length; k++) fd.time[k] = from + k + 1;
+      }
+    }
+    if (i < 0) return; // no longer held (or not yet known): time only
+    const v = this.histValues[i * F];
+    fd.last = { time: this.histTimes[i], value: Number.isFinite(v) ? v : null };
+  }
+
+  /**
+   * Notes that the next sample `lease` is sent is sample `next`; a forecaster restored from a
+   * snapshot has counted samples already, which its stats say.
+   */
+  private countFrom(lease: Lease, next: number, restored: boolean): void {
+    if (!restored) {
+      this.engineBase = next;
+      return;
+    }
+    this.engineBase = null;
+    lease.stats().then(
+      (s) => {
+        if (this.lease === lease) this.engineBase = next - s.pushed;
+      },
+      () => undefined,
+    );
   }
 
   private cancelHeldTrain(): void {
@@ -685,6 +760,7 @@ export class LstmForecast extends LitElement {
       const drop = this.histTimes.length - keep;
       this.histTimes.splice(0, drop);
       this.histValues.splice(0, drop * this.features);
+      this.histDropped += drop;
     }
   }
 

@@ -12,6 +12,7 @@ import type { ForecastApi } from '../worker/forecast.worker';
 import type {
   ForecasterOptions,
   ForecasterSnapshot,
+  ForecasterStats,
   ForecastUpdate,
   ErrorInfo,
 } from '../worker/engine';
@@ -222,6 +223,11 @@ export class Lease {
       if (!(e instanceof WorkerGone)) throw e;
     });
     return o.sending;
+  }
+
+  /** The forecaster's stats, after every call made before this one. */
+  stats(): Promise<ForecasterStats> {
+    return this.enqueue((api) => api.stats(this.id));
   }
 
   /** The forecaster's full state now (also kept as the recovery point). */

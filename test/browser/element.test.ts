@@ -165,6 +165,61 @@ describe('<lstm-forecast>', () => {
     }
   });
 
+  it('names in each forecast event the sample it starts from: last { time, value }', async () => {
+    const el = mount({ horizon: '4' });
+    await nextEvent(el, 'ready');
+    const t0 = Date.UTC(2026, 0, 1);
+    const values = sine(80);
+    el.pushMany(values.map((value, i) => ({ t: t0 + i * 1000, value })));
+    const f = await nextEvent<ForecastEventDetail>(el, 'forecast', (d) => d.from === t0 + 79_000);
+    expect(f.last).toEqual({ time: t0 + 79_000, value: values[79] });
+    el.push(null, t0 + 80_000); // a gap
+    const gap = await nextEvent<ForecastEventDetail>(el, 'forecast', (d) => d.from > f.from);
+    expect(gap.last).toEqual({ time: t0 + 80_000, value: null });
+    el.push(21.5, t0 + 81_000);
+    const next = await nextEvent<ForecastEventDetail>(el, 'forecast', (d) => d.from > gap.from);
+    expect(next.last).toEqual({ time: t0 + 81_000, value: 21.5 });
+  });
+
+  it('numbers forecasts by its own sample indices, after a rebuild and after a reload too', async () => {
+    const key = `last-${Math.random()}`;
+    const a = mount({ horizon: '4', 'max-points': '50', persist: key });
+    await nextEvent(a, 'ready');
+    const values = sine(120);
+    a.pushMany(values); // no times: sample indices 0..119
+    const f = await nextEvent<ForecastEventDetail>(a, 'forecast', (d) => d.from === 119);
+    expect(f.last).toEqual({ time: 119, value: values[119] });
+    expect(f.time).toEqual([120, 121, 122, 123]);
+
+    // The new model is fed the drawn history (the newest 50 to 75 samples), then sample 120.
+    const rebuilt = nextEvent<ErrorEventDetail>(a, 'error', (d) => d.code === 'model-rebuilt');
+    a.setAttribute('horizon', '6');
+    await rebuilt;
+    const g = nextEvent<ForecastEventDetail>(
+      a,
+      'forecast',
+      (d) => d.mean.length === 6 && d.last?.value === 7.5,
+    );
+    a.push(7.5);
+    expect(await g).toMatchObject({
+      from: 120,
+      last: { time: 120, value: 7.5 },
+      time: [121, 122, 123, 124, 125, 126],
+    });
+
+    a.remove(); // saves on the way out
+    await sleep(300);
+    const b = mount({ horizon: '6', persist: key });
+    expect((await nextEvent<{ restored: boolean }>(b, 'ready')).restored).toBe(true);
+    const h = nextEvent<ForecastEventDetail>(b, 'forecast');
+    b.pushMany([1, 2, 3]); // this page's samples 0..2; the restored model had taken 121
+    expect(await h).toMatchObject({
+      from: 2,
+      last: { time: 2, value: 3 },
+      time: [3, 4, 5, 6, 7, 8],
+    });
+  });
+
   it('takes numbers, feature arrays, { t, value } objects and Date times; refuses bad ones with error events', async () => {
     const el = mount();
     await nextEvent(el, 'ready');

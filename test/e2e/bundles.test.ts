@@ -64,6 +64,10 @@ function expectForecast(run: PageRun): void {
   expect(run.report?.trains, context).toBeGreaterThan(0);
   const f = run.report!.last!;
   expect(f.mean, context).toHaveLength(8);
+  // the sample it starts from (page.js pushes 200 samples with no times: indices 0..199)
+  expect(f.last.time, context).toBe(f.from);
+  expect(f.from, context).toBeLessThan(200);
+  expect(f.last.value, context).toBeCloseTo(20 + 5 * Math.sin((2 * Math.PI * f.from) / 24), 9);
   for (let k = 0; k < 8; k++) {
     expect(f.lower[k], `lower <= mean at step ${k}`).toBeLessThanOrEqual(f.mean[k]);
     expect(f.upper[k], `mean <= upper at step ${k}`).toBeGreaterThanOrEqual(f.mean[k]);

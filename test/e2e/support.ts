@@ -117,7 +117,14 @@ export interface PageReport {
   forecasts: number;
   trains: number;
   errors: { code: string; message: string }[];
-  last: { from: number; time: number[]; mean: number[]; lower: number[]; upper: number[] } | null;
+  last: {
+    from: number;
+    last: { time: number; value: number | null };
+    time: number[];
+    mean: number[];
+    lower: number[];
+    upper: number[];
+  } | null;
 }
 
 export interface PageRun {
