@@ -3,7 +3,7 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import type { Anomaly, ErrorInfo, ForecasterSnapshot, ForecastUpdate } from '../worker/engine';
 import { ForecastChart, DARK, LIGHT, themeDeclarations } from './chart';
 import { deleteSnapshot, loadSnapshot, saveSnapshot } from './persist';
-import { sharedPool, type Lease } from './pool';
+import { WorkerStartError, sharedPool, type Lease } from './pool';
 import { openSource, type Source, type SourceStatus, type Sample } from './sources';
 
 /** The sample a forecast starts from: the latest reading the model has taken in. */
@@ -84,7 +84,7 @@ const TRAIN_HOLD_MS = 1000;
  * @fires forecast - A new forecast: `{ from, last: { time, value }, time[], mean[], lower[], upper[] }`, one entry per horizon step; `last` is the sample it starts from, the latest reading the model has taken in (`value` null for a gap).
  * @fires anomaly - A sample fell outside its 99% one-step interval: `{ time, value, expected, interval, score }`.
  * @fires train - Training progress after each batch of training (before training can start, after each batch of samples): `{ loss, stepsPerSecond, skill, trainSteps, samples, warmupRemaining }`.
- * @fires error - Something went wrong but the element carries on: `{ code, message }` (malformed message, lost connection, rejected sample, a worker restarted, a bad saved record).
+ * @fires error - Something went wrong: `{ code, message }` (malformed message, lost connection, rejected sample, a worker restarted, a bad saved record: the element carries on), or `worker-blocked` (the browser refused the forecast worker, e.g. a Content-Security-Policy without `worker-src blob:` for the all-in-one build: use `lstm-forecast/csp`) and no forecasts are made.
  * @fires ready - The forecaster is ready to take samples: `{ restored }` (true when it continued from a saved snapshot).
  *
  * @csspart chart - The chart area (a focusable image; arrow keys move the cursor).
@@ -214,6 +214,8 @@ export class LstmForecast extends LitElement {
   private chart: ForecastChart | null = null;
   private lease: Lease | null = null;
   private leasing: Promise<void> | null = null;
+  /** Why there is no forecaster: its worker could not start (reported once, not retried). */
+  private startError: WorkerStartError | null = null;
   private source: Source | null = null;
   private sourceStatus: SourceStatus | null = null;
   private releaseTimer: ReturnType<typeof setTimeout> | null = null;
@@ -364,10 +366,10 @@ export class LstmForecast extends LitElement {
     return this.lease;
   }
 
-  /** Resolves once the forecaster is ready to take samples. */
+  /** Resolves once the forecaster is ready to take samples; rejects if its worker cannot start. */
   async ready(): Promise<void> {
     while (!this.lease) {
-      if (!this.leasing) throw new Error('<lstm-forecast> is not connected');
+      if (!this.leasing) throw this.startError ?? new Error('<lstm-forecast> is not connected');
       await this.leasing;
     }
   }
@@ -482,6 +484,14 @@ export class LstmForecast extends LitElement {
         snapshot,
       );
     } catch (e) {
+      if (e instanceof WorkerStartError) {
+        // e.g. a Content-Security-Policy that refuses the worker: said once, with what to do
+        this.startError = e;
+        this.leasing = null;
+        this.statusText = 'no forecasts: the forecast worker could not start';
+        this.emitError(e);
+        return;
+      }
       if (snapshot) {
         this.emitError({
           code: 'bad-snapshot',

@@ -3,7 +3,9 @@
 // the lease sends its pushes, relays its updates, and keeps what it takes to rebuild the
 // forecaster elsewhere: its latest snapshot and every sample pushed since. If a worker dies, the
 // pool starts a new one and restores each forecaster it hosted from that, so no accepted
-// sample is lost.
+// sample is lost. A worker that never started (refused by a Content-Security-Policy, a script
+// that fails as it loads) is not started again: every lease waiting for it, and every later
+// one, fails with a WorkerStartError that says why.
 //
 // The main thread reaches the worker only through Comlink and the worker's API type.
 
@@ -17,9 +19,24 @@ import type {
   ErrorInfo,
 } from '../worker/engine';
 import { errorInfo } from '../worker/protocol';
-import { createForecastWorker } from './worker-factory';
+import { WORKER_REFUSED, createForecastWorker } from './worker-factory';
 
 export type WorkerFactory = () => Worker;
+
+/**
+ * The worker could not be started: `worker-blocked` when the browser refused it (a
+ * Content-Security-Policy, a failed fetch; the message says what to do), `worker-error` when its
+ * script failed as it loaded or it did not answer within STARTUP_TIMEOUT_MS.
+ */
+export class WorkerStartError extends Error {
+  constructor(
+    readonly code: 'worker-blocked' | 'worker-error',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WorkerStartError';
+  }
+}
 
 /** The forecast worker, from a URL or a Blob depending on the build (see ./worker-factory). */
 const defaultFactory: WorkerFactory = createForecastWorker;
@@ -29,21 +46,28 @@ const SNAPSHOT_EVERY_MS = 5000;
 /** A worker that does not answer a ping within this long is taken for dead. */
 const PING_TIMEOUT_MS = 4000;
 const PING_EVERY_MS = 2000;
+/** A new worker that has not answered within this long is taken for one that cannot start. */
+const STARTUP_TIMEOUT_MS = 30_000;
 
 interface Slot {
   worker: Worker;
   api: Comlink.Remote<ForecastApi>;
   leases: Set<Lease>;
   dead: boolean;
+  /** It has answered a call: it runs. Until then a failure is a failure to start. */
+  started: boolean;
   /** Rejects when the worker is buried: calls in flight to a dead worker never answer. */
   died: Promise<never>;
   kill(why: string): void;
+  /** Rejects with a WorkerStartError if the worker cannot start. */
+  startFailed: Promise<never>;
+  failStart(error: WorkerStartError): void;
 }
 
 export interface LeaseHandlers {
   onUpdate(update: ForecastUpdate): void;
   /** A worker died and the forecaster was restored elsewhere, or a call failed. */
-  onError(error: ErrorInfo): void;
+  onError(error: ErrorInfo | { code: WorkerStartError['code']; message: string }): void;
 }
 
 let nextId = 0;
@@ -53,6 +77,8 @@ export class WorkerPool {
   private readonly factory: WorkerFactory;
   private readonly slots: (Slot | null)[];
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  /** Set when a worker could not start: no other is tried, every lease fails with it. */
+  private startError: WorkerStartError | null = null;
 
   constructor(size?: number, factory: WorkerFactory = defaultFactory) {
     const hc = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
@@ -83,8 +109,12 @@ export class WorkerPool {
     return lease.slot?.worker ?? null;
   }
 
-  /** @internal the slot a new lease goes to: the least loaded, started on demand. */
+  /**
+   * @internal the slot a new lease goes to: the least loaded, started on demand. Throws the
+   * WorkerStartError once a worker could not start.
+   */
   pick(): Slot {
+    if (this.startError) throw this.startError;
     let best = 0;
     for (let i = 1; i < this.size; i++) {
       if ((this.slots[i]?.leases.size ?? 0) < (this.slots[best]?.leases.size ?? 0)) best = i;
@@ -102,17 +132,87 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = this.factory();
+    let worker: Worker;
+    try {
+      worker = this.factory();
+    } catch (e) {
+      // some browsers refuse a worker at once, with a SecurityError, rather than by an event
+      throw (this.startError = new WorkerStartError(
+        'worker-blocked',
+        `${WORKER_REFUSED} (${e instanceof Error ? e.message : String(e)})`,
+      ));
+    }
     const api = Comlink.wrap<ForecastApi>(worker);
     let kill: (why: string) => void = () => undefined;
     const died = new Promise<never>((_, reject) => (kill = (why) => reject(new Error(why))));
     died.catch(() => undefined);
-    const slot: Slot = { worker, api, leases: new Set(), dead: false, died, kill };
+    let failStart: (error: WorkerStartError) => void = () => undefined;
+    const startFailed = new Promise<never>((_, reject) => (failStart = reject));
+    startFailed.catch(() => undefined);
+    const slot: Slot = {
+      worker,
+      api,
+      leases: new Set(),
+      dead: false,
+      started: false,
+      died,
+      kill,
+      startFailed,
+      failStart,
+    };
+    const startup = setTimeout(() => {
+      const seconds = STARTUP_TIMEOUT_MS / 1000;
+      this.failedToStart(
+        slot,
+        new WorkerStartError(
+          'worker-error',
+          `the forecast worker did not start within ${seconds} s`,
+        ),
+      );
+    }, STARTUP_TIMEOUT_MS);
+    // Calls wait in the worker's queue until it runs: the first answer says it started.
+    api.list().then(
+      () => {
+        slot.started = true;
+        clearTimeout(startup);
+      },
+      () => undefined,
+    );
     worker.addEventListener('error', (e) => {
       e.preventDefault();
-      void this.bury(slot, `the worker failed: ${e.message || 'an error'}`);
+      clearTimeout(startup);
+      if (slot.started) {
+        void this.bury(slot, `the worker failed: ${e.message || 'an error'}`);
+      } else if (e.message) {
+        // its script threw as it loaded: the next one would too
+        const error = new WorkerStartError(
+          'worker-error',
+          `the forecast worker failed to start: ${e.message}`,
+        );
+        this.failedToStart(slot, error);
+      } else {
+        // a plain error event before any answer: the browser would not start it
+        this.failedToStart(slot, new WorkerStartError('worker-blocked', WORKER_REFUSED));
+      }
     });
     return slot;
+  }
+
+  /**
+   * A worker that never ran: not started again (it would fail the same way, forever). The leases
+   * waiting for it fail with `error`, and so does every later acquire.
+   */
+  private failedToStart(slot: Slot, error: WorkerStartError): void {
+    if (slot.dead) return;
+    this.startError ??= error;
+    slot.dead = true;
+    slot.failStart(error);
+    slot.kill(error.message);
+    slot.worker.terminate();
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots[i] = null;
+    slot.leases.clear();
+    this.stopPingsIfIdle();
   }
 
   /** Marks a worker dead and moves its forecasters to a fresh one. */
@@ -132,7 +232,8 @@ export class WorkerPool {
     if (this.pingTimer !== null) return;
     this.pingTimer = setInterval(() => {
       for (const slot of this.slots) {
-        if (!slot || slot.dead || slot.leases.size === 0) continue;
+        // a worker still starting has its own deadline (STARTUP_TIMEOUT_MS)
+        if (!slot || slot.dead || !slot.started || slot.leases.size === 0) continue;
         let answered = false;
         slot.api.list().then(
           () => (answered = true),
@@ -178,13 +279,24 @@ export class Lease {
     private readonly handlers: LeaseHandlers,
   ) {}
 
-  /** @internal creates (or restores) the forecaster on a worker and subscribes. */
+  /**
+   * @internal creates (or restores) the forecaster on a worker and subscribes. Rejects with a
+   * WorkerStartError if the worker cannot start.
+   */
   async start(snapshot?: ForecasterSnapshot): Promise<void> {
     const slot = this.pool.pick();
     slot.leases.add(this);
     this.slot = slot;
-    if (snapshot) await slot.api.restore(this.id, snapshot);
-    else await slot.api.create(this.id, this.options);
+    // A worker that does not start never answers: its failure to start ends the wait.
+    const first = snapshot
+      ? slot.api.restore(this.id, snapshot)
+      : slot.api.create(this.id, this.options);
+    try {
+      await Promise.race([first, slot.startFailed]);
+    } catch (e) {
+      if (e instanceof WorkerStartError) this.slot = null;
+      throw e;
+    }
     this.snapshot = snapshot ?? (await slot.api.snapshot(this.id));
     this.subscription = await slot.api.subscribe(
       this.id,
@@ -294,7 +406,9 @@ export class Lease {
           message: `${why}; the forecaster was restored on a new worker with the ${count(pending)} value(s) pushed since its last snapshot`,
         });
       } catch (e) {
-        this.handlers.onError(errorInfo(e));
+        this.handlers.onError(
+          e instanceof WorkerStartError ? { code: e.code, message: e.message } : errorInfo(e),
+        );
       }
     });
     this.queue = run.catch(() => undefined);

@@ -11,3 +11,12 @@ export function createForecastWorker(): Worker {
     name: 'lstm-forecast',
   });
 }
+
+/**
+ * What the pool tells the page when the browser refuses to start this worker at all (an error
+ * event with no message: a policy or a failed fetch, not a failing script).
+ */
+export const WORKER_REFUSED =
+  'the browser refused to start the forecast worker (lstm-forecast.worker.js, beside ' +
+  "lstm-forecast.js): serve it from the page's own origin, and if the page has a " +
+  "Content-Security-Policy, let its worker-src (or script-src) allow that file's URL";

@@ -114,6 +114,29 @@ describe('dist/ in a browser', () => {
     expect(server.cspReports, 'reports POSTed to report-uri').toEqual([]);
   });
 
+  it("the Blob-worker bundle under worker-src 'self': one worker-blocked error naming the way out, no retries", async () => {
+    const run = await runPage(browser, `${strict.origin}/csp.html?bundle=/dist/lstm-forecast.js`, {
+      expectFailure: true,
+      // longer than the pool's checks on its workers (a ping every 2 s, 4 s to answer)
+      settleMs: 8000,
+    });
+    const context = describeRun(run);
+    const errors = run.report?.errors ?? [];
+    expect(
+      errors.map((e) => e.code),
+      context,
+    ).toEqual(['worker-blocked']);
+    expect(errors[0].message, context).toMatch(/Content-Security-Policy/);
+    expect(errors[0].message, context).toMatch(/worker-src blob:/);
+    expect(errors[0].message, context).toMatch(/dist\/csp\//);
+    expect(errors[0].message, context).toMatch(/lstm-forecast\/csp/);
+    // one worker tried, and not started again
+    const refused = run.violations.filter((v) => /worker-src refused blob/.test(v));
+    expect(refused, context).toHaveLength(1);
+    expect(run.report?.ready, context).toBe(false);
+    expect(run.pageErrors, context).toEqual([]);
+  });
+
   it('the control: the Blob-worker bundle under the same CSP is refused, and that is seen', async () => {
     // Proves the check above can fail: the all-in-one bundle starts its worker from a blob: URL,
     // which worker-src 'self' forbids.

@@ -143,12 +143,13 @@ export interface PageRun {
 /**
  * Opens `url` and waits until the element has drawn a forecast: report.forecasts > 0 and ink on
  * its canvas. With `expectFailure`, waits instead for an element error or a CSP violation.
- * Throws, with everything the page said, if neither comes within `timeoutMs`.
+ * Throws, with everything the page said, if neither comes within `timeoutMs`. With `settleMs`,
+ * watches the page that much longer before reading its report a last time.
  */
 export async function runPage(
   browser: Browser,
   url: string,
-  { timeoutMs = 60_000, expectFailure = false } = {},
+  { timeoutMs = 60_000, expectFailure = false, settleMs = 0 } = {},
 ): Promise<PageRun> {
   const context = await browser.newContext({ viewport: { width: 800, height: 400 } });
   const page = await context.newPage();
@@ -208,6 +209,11 @@ export async function runPage(
         );
       }
       await page.waitForTimeout(200);
+    }
+    if (settleMs > 0) {
+      // what else happens after it (retries, more errors), before the page is closed
+      await page.waitForTimeout(settleMs);
+      run.report = await readReport();
     }
     return run;
   } finally {

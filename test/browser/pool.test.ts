@@ -1,0 +1,58 @@
+// The worker pool (src/pool.ts) when its worker cannot start: the lease fails with a
+// WorkerStartError that says why, and no other worker is started, however long one waits or
+// however many elements ask.
+
+import { describe, expect, it } from 'vitest';
+import { WorkerPool, WorkerStartError } from '../../src/pool';
+
+const handlers = { onUpdate: () => undefined, onError: () => undefined };
+
+/** What the pool makes of a worker that `make` returns, and how often it asked for one. */
+async function startWith(make: () => Worker, waitMs = 6500) {
+  let made = 0;
+  const pool = new WorkerPool(2, () => {
+    made++;
+    return make();
+  });
+  const first = await pool.acquire({ horizon: 4 }, handlers).catch((e: unknown) => e);
+  // a ping cycle (2 s, then 4 s to answer) would have restarted a worker that died
+  await new Promise((r) => setTimeout(r, waitMs));
+  const second = await pool.acquire({ horizon: 4 }, handlers).catch((e: unknown) => e);
+  return { first, second, made, load: pool.load };
+}
+
+describe('WorkerPool, when its worker cannot start', () => {
+  it('a worker the browser will not load: worker-blocked, and no other worker started', async () => {
+    const r = await startWith(
+      () => new Worker('/no-such-worker.js', { type: 'module', name: 'lstm-forecast' }),
+    );
+    expect(r.first).toBeInstanceOf(WorkerStartError);
+    expect((r.first as WorkerStartError).code).toBe('worker-blocked');
+    expect((r.first as WorkerStartError).message).toMatch(/refused to start the forecast worker/);
+    expect(r.second, 'a later acquire fails at once with the same error').toBe(r.first);
+    expect(r.made, 'workers made').toBe(1);
+    expect(r.load).toEqual([0, 0]);
+  }, 15_000);
+
+  it('a worker whose script throws as it loads: worker-error with its message, not restarted', async () => {
+    const url = URL.createObjectURL(
+      new Blob(['throw new Error("no engine here");'], { type: 'text/javascript' }),
+    );
+    const r = await startWith(() => new Worker(url, { name: 'lstm-forecast' }));
+    URL.revokeObjectURL(url);
+    expect(r.first).toBeInstanceOf(WorkerStartError);
+    expect((r.first as WorkerStartError).code).toBe('worker-error');
+    expect((r.first as WorkerStartError).message).toMatch(/failed to start: .*no engine here/);
+    expect(r.second).toBe(r.first);
+    expect(r.made, 'workers made').toBe(1);
+  }, 15_000);
+
+  it('a browser that throws at new Worker(): worker-blocked, the reason kept', async () => {
+    const r = await startWith(() => {
+      throw new DOMException('refused by policy', 'SecurityError');
+    }, 0);
+    expect((r.first as WorkerStartError).code).toBe('worker-blocked');
+    expect((r.first as WorkerStartError).message).toMatch(/refused by policy/);
+    expect(r.made).toBe(1);
+  }, 15_000);
+});
