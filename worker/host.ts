@@ -10,8 +10,10 @@
 // - Training: a forecaster with a backlog (samples not yet trained on) waits in a round-robin
 //   queue; a slice trains the one at the front, which goes to the back while its backlog lasts.
 //   Its `cpuShare` paces it: after a slice of d ms it rests d (1 - share) / share ms, while the
-//   others may train. When training cannot keep up, the backlog grows and the engine trains on
-//   the newest windows first; stats().backlog says how far behind it is.
+//   others may train. The host as a whole trains at most `trainShare` of the time (default
+//   0.5): a worker behind a page leaves the core it runs on half free, for the page's drawing
+//   and the browser's own threads. When training cannot keep up, the backlog grows and the engine
+//   trains on the newest windows first; stats().backlog says how far behind it is.
 // With nothing to do the host is idle: no timer, no loop.
 
 import {
@@ -35,8 +37,15 @@ export type UpdateListener = (update: ForecastUpdate) => unknown;
 export interface HostOptions {
   /** The share of CPU time given to forecasters created without a budget. Default 0.5. */
   cpuShare?: number;
-  /** Length of one slice of training or ingest, in milliseconds. Default 8. */
+  /** Length of one slice of training or ingest, in milliseconds. Default 4. */
   sliceMs?: number;
+  /**
+   * The share of the host's time spent training, all forecasters together, in (0, 1]: after a
+   * slice of d ms no forecaster trains for d (1 - share) / share ms. Default 0.5, so that a worker
+   * never takes a whole core from the page that hosts it; 1 trains flat out. Ingest (pushes) is
+   * never held back by it.
+   */
+  trainShare?: number;
   /** Called after each training slice (for tests and metrics). */
   onSlice?: (id: string, steps: number, ms: number) => void;
   /** Called when a listener throws or its promise rejects; the host goes on either way. */
@@ -79,6 +88,7 @@ interface Batch {
 }
 
 const DEFAULT_CPU_SHARE = 0.5;
+const DEFAULT_TRAIN_SHARE = 0.5;
 const DEFAULT_SLICE_MS = 4;
 const MAX_CHUNK = 4096;
 
@@ -146,6 +156,9 @@ export class ForecastHost {
   private queue: Entry[] = [];
   private readonly cpuShare: number;
   private readonly sliceMs: number;
+  private readonly trainShare: number;
+  /** No training slice before this time (performance.now()): the host's share (trainShare). */
+  private restUntil = 0;
   private readonly onSlice?: HostOptions['onSlice'];
   private readonly onListenerError?: HostOptions['onListenerError'];
   private yielder: Yielder | null = null;
@@ -156,7 +169,17 @@ export class ForecastHost {
   private closed = false;
 
   constructor(options: HostOptions = {}) {
-    const { cpuShare = DEFAULT_CPU_SHARE, sliceMs = DEFAULT_SLICE_MS } = options;
+    const {
+      cpuShare = DEFAULT_CPU_SHARE,
+      sliceMs = DEFAULT_SLICE_MS,
+      trainShare = DEFAULT_TRAIN_SHARE,
+    } = options;
+    if (!(typeof trainShare === 'number' && trainShare > 0 && trainShare <= 1)) {
+      throw new EngineError(
+        'bad-config',
+        `trainShare must be a number in (0, 1], found ${trainShare}`,
+      );
+    }
     if (!(typeof cpuShare === 'number' && cpuShare > 0 && cpuShare <= 1)) {
       throw new EngineError('bad-config', `cpuShare must be a number in (0, 1], found ${cpuShare}`);
     }
@@ -165,6 +188,7 @@ export class ForecastHost {
     }
     this.cpuShare = cpuShare;
     this.sliceMs = sliceMs;
+    this.trainShare = trainShare;
     this.onSlice = options.onSlice;
     this.onListenerError = options.onListenerError;
   }
@@ -519,6 +543,7 @@ export class ForecastHost {
     let next = Infinity;
     for (const e of this.queue) next = Math.min(next, e.readyAt);
     if (next === Infinity) return; // nothing to train: stay idle
+    next = Math.max(next, this.restUntil);
     const now = performance.now();
     if (next <= now) {
       this.clearTimer();
@@ -546,7 +571,7 @@ export class ForecastHost {
     this.runPending = false;
     if (this.closed) return;
     const now = performance.now();
-    const i = this.queue.findIndex((e) => e.readyAt <= now);
+    const i = now >= this.restUntil ? this.queue.findIndex((e) => e.readyAt <= now) : -1;
     if (i >= 0) {
       const [entry] = this.queue.splice(i, 1);
       entry.queued = false;
@@ -576,6 +601,8 @@ export class ForecastHost {
     const end = performance.now();
     const ms = end - start;
     entry.readyAt = entry.share >= 1 ? end : end + (ms * (1 - entry.share)) / entry.share;
+    this.restUntil =
+      this.trainShare >= 1 ? end : end + (ms * (1 - this.trainShare)) / this.trainShare;
     try {
       this.onSlice?.(entry.id, steps, ms);
     } catch {

@@ -382,6 +382,20 @@ describe('the training scheduler', () => {
     expect(slices.filter((s) => s === 'b').length).toBeGreaterThan(0);
   });
 
+  it('trains at most trainShare of the time, all forecasters together', async () => {
+    let busy = 0;
+    const host = newHost({ cpuShare: 1, trainShare: 0.25, onSlice: (_id, _n, ms) => (busy += ms) });
+    for (const id of ['a', 'b', 'c', 'd']) host.restore(id, untrained(20_000).snapshot());
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const share = busy / (performance.now() - t0);
+    // a slow machine only stretches the rests: the share cannot come out high for that reason
+    expect(busy).toBeGreaterThan(0);
+    expect(share, `training took ${(share * 100).toFixed(0)}% of the time`).toBeLessThan(0.3);
+    expect(await codeOf(() => new ForecastHost({ trainShare: 0 }))).toBe('bad-config');
+    expect(await codeOf(() => new ForecastHost({ trainShare: 1.5 }))).toBe('bad-config');
+  });
+
   it('waits for more data rather than spinning while warming up', async () => {
     const slices: number[] = [];
     const host = newHost({ onSlice: (_id, n) => slices.push(n) });
