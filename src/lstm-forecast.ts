@@ -166,6 +166,7 @@ export class LstmForecast extends LitElement {
       clip: rect(0, 0, 0, 0);
       white-space: nowrap;
       border: 0;
+      contain: strict; /* its text changes every second: laid out alone, not with the page */
     }
   `;
 
@@ -855,6 +856,8 @@ export class LstmForecast extends LitElement {
    * The status line, the text alternative and the hidden table, at most TEXT_EVERY_MS apart
    * (first at once, then the latest state at the end of the interval): re-laying out text for
    * every sample of sixteen busy elements would cost more main-thread time than the charts.
+   * The interval varies by ±25%: elements that started together would otherwise refresh in the
+   * same frame, every second, and lay out all their text at once (a long task on a busy page).
    */
   private refreshText(): void {
     if (this.textTimer !== null) {
@@ -863,13 +866,16 @@ export class LstmForecast extends LitElement {
     }
     this.updateStatus();
     this.updateTable();
-    this.textTimer = setTimeout(() => {
-      this.textTimer = null;
-      if (this.textPending) {
-        this.textPending = false;
-        this.refreshText();
-      }
-    }, TEXT_EVERY_MS);
+    this.textTimer = setTimeout(
+      () => {
+        this.textTimer = null;
+        if (this.textPending) {
+          this.textPending = false;
+          this.refreshText();
+        }
+      },
+      TEXT_EVERY_MS * (0.75 + 0.5 * Math.random()),
+    );
   }
 
   private updateStatus(): void {
