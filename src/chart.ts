@@ -951,15 +951,30 @@ function validateMaxPoints(maxPoints: number): void {
 // ---------------------------------------------------------------------------------------------
 // One frame loop for every chart on the page. Sixteen charts fed 50 times a second would each
 // redraw every frame, and their draws would add up to one long frame; instead each frame draws
-// the charts that have waited longest until FRAME_BUDGET_MS is spent (always at least one), the
-// rest in the next frames: with many busy charts each redraws a few times a second and frames stay
-// short. This is the one piece of module state shared between elements, on purpose.
+// the charts that have waited longest, the rest in the next frames: with many busy charts each
+// redraws a few times a second and frames stay short. How many per frame adapts to the frame
+// rate, since a draw costs more than its script (the page's layout, painting, compositing the
+// canvas): a late frame halves the allowance, each frame on time raises it a little (additive
+// increase, multiplicative decrease), and FRAME_BUDGET_MS of script caps it too. At least one
+// chart is drawn per frame. This is the one piece of module state shared between elements, on
+// purpose.
 
 const FRAME_BUDGET_MS = 3;
+/** Charts drawn per frame: the allowance's bounds, and its step up per frame on time. */
+const MIN_DRAWS = 1;
+const MAX_DRAWS = 16;
+const DRAWS_STEP = 0.25;
+/** A frame more than this many frame periods after the previous one is late. */
+const LATE = 1.5;
 
 class FrameScheduler {
   private readonly waiting = new Set<ForecastChart>();
   private frame = 0;
+  private allowance = 4;
+  /** Time of the previous frame we drew in, if we asked for this one right after it, else 0. */
+  private previous = 0;
+  /** The display's frame period, the shortest seen between two consecutive frames. */
+  private period = 1000 / 60;
 
   request(chart: ForecastChart): void {
     this.waiting.add(chart);
@@ -970,16 +985,26 @@ class FrameScheduler {
     this.waiting.delete(chart);
   }
 
-  private readonly run = (): void => {
+  private readonly run = (time: number): void => {
     this.frame = 0;
+    if (this.previous > 0) {
+      const dt = time - this.previous;
+      if (dt > 1) this.period = Math.min(this.period, dt);
+      this.allowance =
+        dt > LATE * this.period
+          ? Math.max(MIN_DRAWS, this.allowance / 2)
+          : Math.min(MAX_DRAWS, this.allowance + DRAWS_STEP);
+    }
     const t0 = performance.now();
     let drew = 0;
     for (const chart of this.waiting) {
+      if (drew >= Math.floor(this.allowance)) break;
       if (drew > 0 && performance.now() - t0 > FRAME_BUDGET_MS) break;
       this.waiting.delete(chart); // set order: re-added charts go to the back
       chart.drawNow();
       drew++;
     }
+    this.previous = this.waiting.size > 0 ? time : 0;
     if (this.waiting.size > 0) this.frame = requestAnimationFrame(this.run);
   };
 }
