@@ -39,6 +39,7 @@ export const TRACE_CATEGORIES = [
   'toplevel',
   'devtools.timeline',
   'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.stack',
   'v8',
   'v8.execute',
   'blink',
