@@ -11,7 +11,6 @@ import type {
   ForecastUpdate,
   PushResult,
 } from './engine';
-import { EngineError } from './engine';
 import { ForecastHost, type StateDict } from './host';
 import { toEngineError } from './protocol';
 
@@ -51,32 +50,6 @@ function releaseRemote(callback: unknown): void {
   if (typeof release === 'function') release();
 }
 
-/**
- * Sinks for many forecasters' updates at once (see `watch`): updates are gathered until the
- * worker's current burst of work is over (a timer of 0 ms) and go as one message, so sixteen
- * forecasters cost the page one message where they would cost sixteen calls and replies.
- */
-type UpdateSink = (updates: [string, ForecastUpdate][]) => unknown;
-const sinks = new Map<number, { send: UpdateSink; waiting: [string, ForecastUpdate][] }>();
-let nextSink = 1;
-let flushTimer: ReturnType<typeof setTimeout> | null = null;
-
-function flushSinks(): void {
-  flushTimer = null;
-  for (const sink of sinks.values()) {
-    if (sink.waiting.length === 0) continue;
-    const updates = sink.waiting;
-    sink.waiting = [];
-    try {
-      const result = sink.send(transferOwn(updates));
-      // a rejected call (the page went away) is nothing to act on here
-      if (result instanceof Promise) result.catch(() => undefined);
-    } catch {
-      // as above
-    }
-  }
-}
-
 const api = {
   /** Creates a forecaster under `id`; without a budget it gets the host's share of CPU time. */
   create(id: string, options: ForecasterOptions = {}): void {
@@ -111,47 +84,6 @@ const api = {
    */
   subscribe(id: string, callback: (update: ForecastUpdate) => void): number {
     return call(() => host.subscribe(id, callback, () => releaseRemote(callback)));
-  },
-
-  /**
-   * Registers `callback` (pass `Comlink.proxy(fn)`) as a sink for `follow`: it receives
-   * `[id, update][]`, the updates of every forecaster following it, gathered per burst of work.
-   * Returns the sink's number.
-   */
-  watch(callback: UpdateSink): number {
-    if (typeof callback !== 'function') {
-      throw toEngineError(new EngineError('bad-config', 'watch: the callback must be a function'));
-    }
-    const n = nextSink++;
-    sinks.set(n, { send: callback, waiting: [] });
-    return n;
-  },
-
-  /** Ends a sink (its forecasters stop sending to it); false if there was none of that number. */
-  unwatch(sink: number): boolean {
-    const s = sinks.get(sink);
-    if (!s) return false;
-    sinks.delete(sink);
-    releaseRemote(s.send);
-    return true;
-  },
-
-  /**
-   * Sends the forecaster's updates (as `subscribe` would) to a sink made by `watch`. Returns the
-   * subscription's number, for unsubscribe.
-   */
-  follow(id: string, sink: number): number {
-    if (!sinks.has(sink)) {
-      throw toEngineError(new EngineError('bad-config', `follow: there is no sink ${sink}`));
-    }
-    return call(() =>
-      host.subscribe(id, (update) => {
-        const s = sinks.get(sink);
-        if (!s) return;
-        s.waiting.push([id, update]);
-        flushTimer ??= setTimeout(flushSinks, 0);
-      }),
-    );
   },
 
   unsubscribe(id: string, subscription: number): boolean {

@@ -126,51 +126,6 @@ describe('the forecast worker in a Node worker_thread', () => {
     await api.dispose('sub');
   });
 
-  it("gathers many forecasters' updates into one call of a watch() sink", async () => {
-    const { api } = w;
-    const batches: [string, ForecastUpdate][][] = [];
-    const sink = await api.watch(
-      Comlink.proxy((b: [string, ForecastUpdate][]) => void batches.push(b)),
-    );
-    const ids = ['wa', 'wb', 'wc'];
-    const subs: number[] = [];
-    for (const id of ids) {
-      await api.create(id, SMALL);
-      subs.push(await api.follow(id, sink));
-    }
-    expect((await rejection(api.follow('wa', sink + 1000))).code).toBe('bad-config');
-    // three pushes sent together: their updates come back (gathered into as few calls as the
-    // worker's timing allows), in push order
-    await Promise.all(ids.map((id, i) => api.push(id, wave(ENOUGH, i))));
-    await vi.waitFor(() => expect(batches.flat().length).toBeGreaterThanOrEqual(3), WAIT);
-    const first = batches.flat().slice(0, 3);
-    expect(first.map(([id]) => id)).toEqual(ids);
-    for (const [, u] of first) {
-      expect(u.forecast.mean).toBeInstanceOf(Float64Array);
-      expect(u.stats.accepted).toBe(ENOUGH);
-    }
-    // unsubscribe stops one forecaster; unwatch stops the sink
-    expect(await api.unsubscribe('wb', subs[1])).toBe(true);
-    const before = batches.flat().length;
-    await api.push('wb', wave(1, ENOUGH));
-    await api.push('wa', wave(1, ENOUGH));
-    const late = await vi.waitFor(() => {
-      const got = batches.flat().slice(before);
-      if (!got.some(([id, u]) => id === 'wa' && u.stats.accepted === ENOUGH + 1))
-        throw new Error('not yet');
-      return got;
-    }, WAIT);
-    expect(late.some(([id, u]) => id === 'wb' && u.stats.accepted === ENOUGH + 1)).toBe(false);
-    expect(await api.unwatch(sink)).toBe(true);
-    expect(await api.unwatch(sink)).toBe(false);
-    const after = batches.length;
-    await api.push('wa', wave(1, ENOUGH + 1));
-    expect((await api.stats('wa')).accepted).toBe(ENOUGH + 2);
-    await new Promise((r) => setTimeout(r, 50)); // a flush would have come by now
-    expect(batches.length).toBe(after);
-    for (const id of ids) await api.dispose(id);
-  });
-
   it('snapshots and restores, under a new id and in place', async () => {
     const { api } = w;
     await api.create('orig', { ...SMALL, budget: { stepsPerSample: 1 } });
