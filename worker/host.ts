@@ -10,9 +10,9 @@
 // - Training: a forecaster with a backlog (samples not yet trained on) waits in a round-robin
 //   queue; a slice trains the one at the front, which goes to the back while its backlog lasts.
 //   Its `cpuShare` paces it: after a slice of d ms it rests d (1 - share) / share ms, while the
-//   others may train. The host as a whole trains at most `trainShare` of the time (default
-//   0.5): a worker behind a page leaves the core it runs on half free, for the page's drawing
-//   and the browser's own threads. When training cannot keep up, the backlog grows and the engine
+//   others may train. The host as a whole trains and ingests at most `trainShare` of the time
+//   (default 0.5; ingest is never paced, training gives way to it): a worker behind a page leaves
+//   the core it runs on half free, for the page's drawing and the browser's own threads. When training cannot keep up, the backlog grows and the engine
 //   trains on the newest windows first; stats().backlog says how far behind it is.
 // With nothing to do the host is idle: no timer, no loop.
 
@@ -40,10 +40,10 @@ export interface HostOptions {
   /** Length of one slice of training or ingest, in milliseconds. Default 4. */
   sliceMs?: number;
   /**
-   * The share of the host's time spent training, all forecasters together, in (0, 1]: after a
-   * slice of d ms no forecaster trains for d (1 - share) / share ms. Default 0.5, so that a worker
-   * never takes a whole core from the page that hosts it; 1 trains flat out. Ingest (pushes) is
-   * never held back by it.
+   * The share of the host's time spent training and ingesting, all forecasters together, in
+   * (0, 1]: after d ms of either, no forecaster trains for d (1 - share) / share ms. Default 0.5,
+   * so that a worker never takes a whole core from the page that hosts it; 1 trains flat out.
+   * Ingest (pushes) is never held back by it: heavy ingest leaves less time to training.
    */
   trainShare?: number;
   /** Called after each training slice (for tests and metrics). */
@@ -89,6 +89,8 @@ interface Batch {
 
 const DEFAULT_CPU_SHARE = 0.5;
 const DEFAULT_TRAIN_SHARE = 0.5;
+/** Ingest defers training by at most this many slices' time after the last training slice. */
+const STARVE_SLICES = 8;
 const DEFAULT_SLICE_MS = 4;
 const MAX_CHUNK = 4096;
 
@@ -159,6 +161,8 @@ export class ForecastHost {
   private readonly trainShare: number;
   /** No training slice before this time (performance.now()): the host's share (trainShare). */
   private restUntil = 0;
+  /** When the last training slice ended. */
+  private lastSliceEnd = 0;
   private readonly onSlice?: HostOptions['onSlice'];
   private readonly onListenerError?: HostOptions['onListenerError'];
   private yielder: Yielder | null = null;
@@ -407,7 +411,9 @@ export class ForecastHost {
       Number.isInteger(n) && n > 1 && (times == null || (isList(times) && times.length === n));
     if (!sliceable) {
       // One sample, or a call of the wrong shape: the engine answers (or throws) at once.
+      const start = performance.now();
       const result = f.push(values, times);
+      this.charge(start);
       this.ingested(entry, result.anomalies);
       return result;
     }
@@ -461,7 +467,24 @@ export class ForecastHost {
       if (r.error && !result.error) result.error = r.error;
       batch.done = to;
     } while (batch.done < n && performance.now() - start < this.sliceMs);
+    this.charge(start);
     return batch.done >= n;
+  }
+
+  /**
+   * Counts ingest work that began at `start` against the host's trainShare: ingest itself is
+   * never held back, but training then rests as if it had done that work, so that the two
+   * together stay within the share.
+   */
+  private charge(start: number): void {
+    if (this.trainShare >= 1) return;
+    const end = performance.now();
+    const rest = ((end - start) * (1 - this.trainShare)) / this.trainShare;
+    // but never so long that endless ingest would starve training: a slice at least every
+    // STARVE_SLICES slices' time
+    const limit = this.lastSliceEnd + STARVE_SLICES * this.sliceMs;
+    const until = Math.min(Math.max(this.restUntil, end) + rest, limit);
+    this.restUntil = Math.max(this.restUntil, until);
   }
 
   private ingested(entry: Entry, anomalies: Anomaly[]): void {
@@ -601,6 +624,7 @@ export class ForecastHost {
     const end = performance.now();
     const ms = end - start;
     entry.readyAt = entry.share >= 1 ? end : end + (ms * (1 - entry.share)) / entry.share;
+    this.lastSliceEnd = end;
     this.restUntil =
       this.trainShare >= 1 ? end : end + (ms * (1 - this.trainShare)) / this.trainShare;
     try {
