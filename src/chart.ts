@@ -951,18 +951,18 @@ function validateMaxPoints(maxPoints: number): void {
 // ---------------------------------------------------------------------------------------------
 // One frame loop for every chart on the page. Sixteen charts fed 50 times a second would each
 // redraw every frame, and their draws would add up to one long frame; instead each frame draws
-// the charts that have waited longest, the rest in the next frames: with many busy charts each
-// redraws a few times a second and frames stay short. How many per frame adapts to the frame
-// rate, since a draw costs more than its script (the page's layout, painting, compositing the
-// canvas): a late frame halves the allowance, each frame on time raises it a little (additive
-// increase, multiplicative decrease), and FRAME_BUDGET_MS of script caps it too. At least one
-// chart is drawn per frame. This is the one piece of module state shared between elements, on
-// purpose.
+// the charts that have waited longest, the rest in the next frames. A draw costs more than its
+// script (the page's layout, painting and compositing the canvas, and the garbage uPlot leaves,
+// collected later), so at most MAX_DRAWS charts are drawn per frame, about 120 draws a second
+// shared by all charts: one or two charts redraw every frame, sixteen each about 8 times a
+// second. Fewer when frames come late (a late frame halves the allowance, each frame on time
+// raises it by DRAWS_STEP) or when FRAME_BUDGET_MS of script is spent; always at least one.
+// This is the one piece of module state shared between elements, on purpose.
 
 const FRAME_BUDGET_MS = 3;
 /** Charts drawn per frame: the allowance's bounds, and its step up per frame on time. */
 const MIN_DRAWS = 1;
-const MAX_DRAWS = 16;
+const MAX_DRAWS = 2;
 const DRAWS_STEP = 0.25;
 /** A frame more than this many frame periods after the previous one is late. */
 const LATE = 1.5;
@@ -970,7 +970,7 @@ const LATE = 1.5;
 class FrameScheduler {
   private readonly waiting = new Set<ForecastChart>();
   private frame = 0;
-  private allowance = 4;
+  private allowance = MAX_DRAWS;
   /** Time of the previous frame we drew in, if we asked for this one right after it, else 0. */
   private previous = 0;
   /** The display's frame period, the shortest seen between two consecutive frames. */

@@ -242,6 +242,24 @@ describe('ForecastChart', () => {
     expect(chart.draws - before, 'draws two idle frames later').toBe(1);
   });
 
+  it('draws at most two charts per frame, the ones that waited longest first, and all of them', async () => {
+    const all = Array.from({ length: 6 }, () => create(mount(300, 200)));
+    await frames(20); // every chart's first draw is done, and the frame rate is measured
+    const before = all.map((c) => c.draws);
+    const drawnSince = () => all.map((c, i) => c.draws - before[i]);
+    for (const c of all) c.pushHistory(Float64Array.of(1, 2, 3), Float64Array.of(1, 2, 1));
+    await frames(1);
+    const first = drawnSince();
+    expect(
+      first.reduce((a, b) => a + b),
+      `draws in the first frame: ${first}`,
+    ).toBeGreaterThan(0);
+    expect(first.reduce((a, b) => a + b)).toBeLessThanOrEqual(2);
+    expect(first.slice(2), 'the first charts to ask go first').toEqual([0, 0, 0, 0]);
+    await frames(12);
+    expect(drawnSince(), 'each chart drawn once').toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
   it('keeps every axis value and the "now" label whole at 300, 450 and 800 px', async () => {
     // Local midnight, so that hourly ticks fall on both ends of a day of 6-minute samples.
     const midnight = new Date(2026, 0, 15).getTime();
