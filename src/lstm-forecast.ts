@@ -491,6 +491,7 @@ export class LstmForecast extends LitElement {
         this.leasing = null;
         this.statusText = 'no forecasts: the forecast worker could not start';
         this.emitError(e);
+        this.flush(); // what waited for the worker is drawn
         return;
       }
       if (snapshot) {
@@ -745,9 +746,12 @@ export class LstmForecast extends LitElement {
     });
   }
 
-  /** Sends the samples gathered in this task, draws them, keeps them for a rebuild. */
+  /**
+   * Sends the samples gathered in this task, draws them, keeps them for a rebuild. Without a
+   * worker (one that could not start) they are still drawn, and not queued for it forever.
+   */
   private flush(): void {
-    if (this.pendingTimes.length === 0 || !this.lease) return;
+    if (this.pendingTimes.length === 0 || (!this.lease && !this.startError)) return;
     const values = Float64Array.from(this.pendingValues);
     const times = Float64Array.from(this.pendingTimes);
     this.pendingValues = [];
@@ -759,6 +763,7 @@ export class LstmForecast extends LitElement {
     this.trimHistory();
     if (!this.paused) this.chart?.pushHistory(times, target);
     this.refreshText();
+    if (!this.lease) return;
     void this.lease
       .push(values, this.timeMode === 'time' ? times : null)
       .catch((e: unknown) => this.fail(e));

@@ -215,6 +215,7 @@ export async function runPage(
       await page.waitForTimeout(settleMs);
       run.report = await readReport();
     }
+    if (expectFailure) run.ink = await readInk();
     return run;
   } finally {
     await context.close();
