@@ -2,9 +2,12 @@
 // the heap and the typed-array memory have not grown and no garbage collection has run.
 //
 // The steps run in a child process (test/core/alloc-probe.ts, plain Node through tsx) with
-// --no-concurrent-recompilation, so that what V8 compiles does not depend on timing: with
-// background compilation V8 now and then settles on code that boxes one returned number per
-// step (16 bytes), which would make this test flaky without telling us anything about our code.
+// --single-threaded (no background compilation) and --no-use-osr (no on-stack replacement), so
+// that what V8 compiles, and when, does not depend on timing. With background compilation the
+// probe's own loops, compiled by on-stack replacement at a moment that depends on the machine's
+// load, sometimes box a number per step (13-23 bytes a step): the test failed on a busy machine.
+// Measured: single-threaded with OSR, 231 KB over the 10,000 steps every time; single-threaded
+// without OSR, under 2 KB every time; the control below, 160 KB or more.
 
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +25,7 @@ function probe(...args: string[]): ProbeResult {
   const script = fileURLToPath(new URL('./alloc-probe.ts', import.meta.url));
   const out = execFileSync(
     process.execPath,
-    ['--expose-gc', '--no-concurrent-recompilation', '--import', 'tsx', script, ...args],
+    ['--expose-gc', '--single-threaded', '--no-use-osr', '--import', 'tsx', script, ...args],
     { encoding: 'utf8' },
   );
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as ProbeResult;
