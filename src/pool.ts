@@ -261,6 +261,8 @@ export class Lease {
   /** Samples pushed since `snapshot` was taken, in order (row-major values, times or null). */
   private log: { values: Float64Array; times: Float64Array | null }[] = [];
   private subscription = -1;
+  /** In start(), which moves to a new worker by itself if its worker dies. */
+  private starting = false;
   /** Batches not yet sent; `sending` is the push that will take them. */
   private outbox: { values: Float64Array[]; times: Float64Array[]; sending: Promise<void> | null } =
     {
@@ -281,27 +283,40 @@ export class Lease {
 
   /**
    * @internal creates (or restores) the forecaster on a worker and subscribes. Rejects with a
-   * WorkerStartError if the worker cannot start.
+   * WorkerStartError if the worker cannot start. If the worker dies meanwhile (calls to a dead
+   * worker never answer), it starts again on the worker that replaces it.
    */
   async start(snapshot?: ForecasterSnapshot): Promise<void> {
-    const slot = this.pool.pick();
-    slot.leases.add(this);
-    this.slot = slot;
-    // A worker that does not start never answers: its failure to start ends the wait.
-    const first = snapshot
-      ? slot.api.restore(this.id, snapshot)
-      : slot.api.create(this.id, this.options);
-    try {
-      await Promise.race([first, slot.startFailed]);
-    } catch (e) {
-      if (e instanceof WorkerStartError) this.slot = null;
-      throw e;
+    for (;;) {
+      const slot = this.pool.pick();
+      slot.leases.add(this);
+      this.slot = slot;
+      this.starting = true;
+      // A worker that does not start, or dies, never answers: that ends the wait.
+      const answer = <T>(call: Promise<T>) => Promise.race([call, slot.startFailed, slot.died]);
+      try {
+        await answer(
+          snapshot ? slot.api.restore(this.id, snapshot) : slot.api.create(this.id, this.options),
+        );
+        this.snapshot = snapshot ?? (await answer(slot.api.snapshot(this.id)));
+        this.subscription = await answer(
+          slot.api.subscribe(
+            this.id,
+            Comlink.proxy((u: ForecastUpdate) => this.handlers.onUpdate(u)),
+          ),
+        );
+      } catch (e) {
+        if (e instanceof WorkerStartError) this.slot = null;
+        else if (slot.dead) {
+          slot.leases.delete(this);
+          continue; // buried while we started: the pool has a new worker for us
+        }
+        throw e;
+      } finally {
+        this.starting = false;
+      }
+      break;
     }
-    this.snapshot = snapshot ?? (await slot.api.snapshot(this.id));
-    this.subscription = await slot.api.subscribe(
-      this.id,
-      Comlink.proxy((u: ForecastUpdate) => this.handlers.onUpdate(u)),
-    );
     if (this.timer === null)
       this.timer = setInterval(() => void this.refreshSnapshot(), SNAPSHOT_EVERY_MS);
   }
@@ -392,6 +407,8 @@ export class Lease {
   recover(why: string): Promise<void> {
     const run = this.queue.then(async () => {
       if (this.released) return;
+      // still starting, or started again elsewhere since: start() moves itself
+      if (this.starting || (this.slot && !this.slot.dead)) return;
       const pending = this.log.slice();
       this.slot = null;
       try {

@@ -1,6 +1,6 @@
 // The worker pool (src/pool.ts) when its worker cannot start: the lease fails with a
 // WorkerStartError that says why, and no other worker is started, however long one waits or
-// however many elements ask.
+// however many elements ask; and when a worker dies while a forecaster is starting on it.
 
 import { describe, expect, it } from 'vitest';
 import { WorkerPool, WorkerStartError } from '../../src/pool';
@@ -55,4 +55,30 @@ describe('WorkerPool, when its worker cannot start', () => {
     expect((r.first as WorkerStartError).message).toMatch(/refused by policy/);
     expect(r.made).toBe(1);
   }, 15_000);
+});
+
+describe('WorkerPool, when its worker dies while a forecaster is starting on it', () => {
+  it('starts that forecaster on the new worker, and recovers the ones already there', async () => {
+    const errors: string[] = [];
+    const updates: number[] = [];
+    const pool = new WorkerPool(1);
+    const a = await pool.acquire(
+      { horizon: 4 },
+      { onUpdate: () => undefined, onError: (e) => errors.push(e.code) },
+    );
+    const worker = pool.workerOf(a);
+    // b's first call is on its way to the worker when the worker goes: it is never answered
+    const b = pool.acquire(
+      { horizon: 4 },
+      { onUpdate: (u) => updates.push(u.stats.accepted), onError: (e) => errors.push(e.code) },
+    );
+    worker?.terminate();
+    const lease = await b; // before the fix: never settled
+    expect(pool.workerOf(lease)).not.toBe(worker);
+    expect(pool.workerOf(lease)).toBe(pool.workerOf(a));
+    await lease.push(Float64Array.of(1, 2, 3), null);
+    await expect.poll(() => updates.at(-1), { timeout: 5000 }).toBe(3);
+    expect(errors, 'a reports its recovery; b just started').toEqual(['worker-error']);
+    await Promise.all([a.release(), lease.release()]);
+  }, 20_000);
 });
