@@ -939,13 +939,18 @@ export class LstmForecast extends LitElement {
     for (let i = Math.max(0, n - 5); i < n; i++)
       rows.push([this.fmtTime(this.histTimes[i]), this.fmt(this.histValues[i * F]), '']);
     const f = this.lastForecast;
+    const latest = n > 0 ? this.histTimes[n - 1] : -Infinity;
     if (f)
-      for (let k = 0; k < f.mean.length; k++)
+      for (let k = 0; k < f.mean.length; k++) {
+        // a forecast from an older sample (the worker lags): only its steps after the latest
+        // reading, as the chart draws it
+        if (!(f.time[k] > latest)) continue;
         rows.push([
           this.fmtTime(f.time[k]),
           '',
           `${this.fmt(f.mean[k])} (${this.fmt(f.lower[k])} to ${this.fmt(f.upper[k])})`,
         ]);
+      }
     this.tableRows = rows;
   }
 

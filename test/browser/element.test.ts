@@ -328,6 +328,28 @@ describe('<lstm-forecast>', () => {
     expect((await ready).restored).toBe(false);
   });
 
+  it('lists in its hidden table only the forecast steps after the latest reading', async () => {
+    const el = mount();
+    await nextEvent(el, 'ready');
+    el.pushMany(sine(100));
+    await nextEvent(el, 'forecast');
+    el.pushMany(sine(3, 100));
+    await Promise.resolve(); // the samples are taken in at the end of this task
+    // The table as it is refreshed now (the element does it at most about once a second), before
+    // the worker can answer: the latest forecast is from an older sample, a lagging one.
+    (el as unknown as { updateTable(): void }).updateTable();
+    await el.updateComplete;
+    const rows = [...el.shadowRoot!.querySelectorAll('table.sr-only tbody tr')].map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()),
+    );
+    const index = (t: string) => Number(/sample (\d+)/.exec(t)?.[1]);
+    const actual = rows.filter((r) => r[1] !== '').map((r) => index(r[0]));
+    const predicted = rows.filter((r) => r[2] !== '').map((r) => index(r[0]));
+    expect(Math.max(...actual), JSON.stringify(rows)).toBe(102);
+    expect(predicted.length).toBeGreaterThan(0);
+    expect(Math.min(...predicted), `predicted rows ${predicted}`).toBeGreaterThan(102);
+  });
+
   it('is accessible: axe finds no violations; arrow keys announce actual and predicted values', async () => {
     const el = mount({ label: 'Flow', unit: 'l/s' });
     await nextEvent(el, 'ready');
