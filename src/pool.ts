@@ -18,7 +18,6 @@ import type {
   ForecastUpdate,
   ErrorInfo,
 } from '../worker/engine';
-import { errorInfo } from '../worker/protocol';
 import { WORKER_REFUSED, createForecastWorker } from './worker-factory';
 
 export type WorkerFactory = () => Worker;
@@ -423,9 +422,7 @@ export class Lease {
           message: `${why}; the forecaster was restored on a new worker with the ${count(pending)} value(s) pushed since its last snapshot`,
         });
       } catch (e) {
-        this.handlers.onError(
-          e instanceof WorkerStartError ? { code: e.code, message: e.message } : errorInfo(e),
-        );
+        this.handlers.onError(infoOf(e));
       }
     });
     this.queue = run.catch(() => undefined);
@@ -459,6 +456,19 @@ export class Lease {
     this.log = this.log.slice(upTo);
     return snap;
   }
+}
+
+/**
+ * The { code, message } of an error from a call to the worker. The worker sends its EngineErrors
+ * with their code (worker/protocol.ts), and Comlink rebuilds them as Errors carrying it, so the
+ * main thread needs no code from worker/ for that; anything else is a 'worker-error'.
+ */
+function infoOf(e: unknown): ErrorInfo {
+  const err = e as { code?: unknown; name?: unknown; message?: unknown } | null;
+  if (typeof err?.code === 'string')
+    return { code: err.code as ErrorInfo['code'], message: String(err.message) };
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return { code: 'worker-error', message: what };
 }
 
 function concat(parts: Float64Array[]): Float64Array {

@@ -1,11 +1,12 @@
-// How errors cross the worker boundary. Comlink sends a thrown Error as { name, message, stack }
-// and rebuilds a plain Error, losing its code; here an EngineError travels as
-// { name, message, stack, code } and is rebuilt as an EngineError, so the main thread can
-// `catch (e) { if (e instanceof EngineError && e.code === 'unknown-forecaster') ... }`.
-//
-// Both sides import this module for its side effect: it wraps Comlink's "throw" transfer handler.
-// Other errors keep Comlink's own handling, so other Comlink users in the page see no change. It
-// imports only Comlink and the engine's error type, so the main thread can load it cheaply.
+// How errors cross the worker boundary. Comlink sends a thrown Error as { name, message, stack },
+// losing its code; here an EngineError travels as { name, message, stack, code }.
+// - The worker imports this module for its side effect: it wraps Comlink's "throw" transfer
+//   handler. Other errors keep Comlink's own handling.
+// - On the other side, Comlink's own handler already rebuilds it as an Error with that name and
+//   code (it copies every field), which is all the element needs: src/ imports no runtime code
+//   from worker/. A caller that wants `e instanceof EngineError` (Node code, tests) imports this
+//   module too, and gets EngineErrors back:
+//   `catch (e) { if (e instanceof EngineError && e.code === 'unknown-forecaster') ... }`.
 
 import * as Comlink from 'comlink';
 import { EngineError, type EngineErrorCode, type ErrorInfo } from './engine/errors';

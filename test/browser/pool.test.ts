@@ -82,3 +82,20 @@ describe('WorkerPool, when its worker dies while a forecaster is starting on it'
     await Promise.all([a.release(), lease.release()]);
   }, 20_000);
 });
+
+describe('errors from the worker, on a main thread that loads no worker code', () => {
+  it('arrive as Errors that keep the EngineError code', async () => {
+    const pool = new WorkerPool(1);
+    const lease = await pool.acquire({ horizon: 4 }, handlers);
+    const e = (await lease.importStateDict({ 'lstm.weight_ih_l0': [[1]] }).catch((x) => x)) as {
+      code?: string;
+      name?: string;
+      message?: string;
+    };
+    expect(e).toBeInstanceOf(Error);
+    expect(e.name).toBe('EngineError');
+    expect(e.code).toBe('bad-state-dict');
+    expect(e.message).toMatch(/weight_ih_l0/);
+    await lease.release();
+  });
+});
