@@ -392,7 +392,9 @@ export class LstmForecast extends LitElement {
     addEventListener('pagehide', this.onPageHide);
     this.darkQuery?.addEventListener('change', this.onSchemeChange);
     if (this.persist && this.saveTimer === null) {
-      this.saveTimer = setInterval(() => void this.save(), SAVE_EVERY_MS);
+      // every 5 s ±25%, one period per element, so a page's elements do not all save at once
+      const every = SAVE_EVERY_MS * (0.75 + 0.5 * Math.random());
+      this.saveTimer = setInterval(() => void this.save(), every);
     }
   }
 

@@ -269,7 +269,7 @@ export class Lease {
       times: [],
       sending: null,
     };
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   private released = false;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -316,8 +316,7 @@ export class Lease {
       }
       break;
     }
-    if (this.timer === null)
-      this.timer = setInterval(() => void this.refreshSnapshot(), SNAPSHOT_EVERY_MS);
+    if (this.timer === null) this.scheduleSnapshot();
   }
 
   /**
@@ -356,6 +355,21 @@ export class Lease {
     return this.enqueue((api) => api.stats(this.id));
   }
 
+  /**
+   * The next snapshot in SNAPSHOT_EVERY_MS ±25%: leases started together (a page's elements)
+   * would otherwise all take theirs in the same moment, every time.
+   */
+  private scheduleSnapshot(): void {
+    this.timer = setTimeout(
+      () => {
+        if (this.released) return;
+        void this.refreshSnapshot().catch(() => undefined);
+        this.scheduleSnapshot();
+      },
+      SNAPSHOT_EVERY_MS * (0.75 + 0.5 * Math.random()),
+    );
+  }
+
   /** The forecaster's full state now (also kept as the recovery point). */
   takeSnapshot(): Promise<ForecasterSnapshot> {
     return this.refreshSnapshot();
@@ -384,7 +398,7 @@ export class Lease {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    if (this.timer !== null) clearInterval(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     const slot = this.slot;
     this.pool.release(this);
