@@ -14,8 +14,9 @@
 // nothing is the naive forecast. scale is a running mean of |y_i - y_{i-1}|, robust to spikes.
 //
 // What is served: per horizon step, whichever of {model, naive, seasonal naive} has had the
-// lowest recent error there (the model only once it has been scored enough), so the product
-// does not do worse than doing nothing while the model learns or when it cannot help.
+// lowest recent error there (the model only once it has been scored enough, and only by a margin
+// over naive that grows with the step), combined with naive by inverse squared errors, so the
+// product does not do worse than doing nothing while the model learns or when it cannot help.
 //
 // The live state: the network is trained from a zero state on windows of W samples, so the state
 // that goes with the newest sample is the one after running the last W samples from zero with
@@ -39,7 +40,8 @@ const SCALE_ALPHA = 0.02; // running scale of |Δy|
 const SPIKE = 6; // a step larger than SPIKE * scale moves the scale as if it were SPIKE * scale
 const ERR_ALPHA = 1 / 32; // recent errors of each candidate
 const MIN_SCORED = 20; // matured forecasts before the model may be served
-const MARGIN = 0.03; // how much better than naive a candidate must recently have been
+const MARGIN = 0.03; // how much better than naive a candidate must recently have been, at step 1
+const MARGIN_GROWTH = 0.75; // the margin at step k + 1 is MARGIN * (1 + MARGIN_GROWTH * k)
 const RESCORE = 64; // windows backtested after training catches up with a backlog
 const SEASON_EVERY = 256; // samples between season checks (every 32 while the buffer is young)
 const DOWNWEIGHT = 0.2;
@@ -598,9 +600,11 @@ export class Forecaster {
     const dt = Number.isNaN(this.dt) ? 1 : this.dt;
     for (let k = 0; k < h; k++) {
       // serve the candidate with the lowest recent error at this step; naive by default, and
-      // replaced only by a clear margin, since switching on noise costs more than it wins
+      // replaced only by a clear margin, since switching on noise costs more than it wins. The
+      // margin grows with the horizon: an error at step k arrives k steps late and overlaps the
+      // k before it, so the same number of scores is weaker evidence there.
       let best: Candidate = 0;
-      let bestErr = err[k] * (1 - MARGIN);
+      let bestErr = err[k] * (1 - MARGIN * (1 + MARGIN_GROWTH * k));
       for (const cc of [1, 2] as const) {
         if (Number.isNaN(cand[cc * h + k]) || err[(4 + cc) * h + k] < MIN_SCORED) continue;
         if (err[cc * h + k] < bestErr) {
@@ -608,7 +612,14 @@ export class Forecaster {
           bestErr = err[cc * h + k];
         }
       }
-      const mean = cand[best * h + k];
+      let mean = cand[best * h + k];
+      if (best !== 0) {
+        // combined with naive, weighted by inverse squared recent errors (Bates and Granger
+        // 1969): all of a much better candidate, about half of one that is only a bit better
+        const e0 = err[k] * err[k];
+        const ec = err[best * h + k] * err[best * h + k];
+        mean = (e0 * mean + ec * cand[k]) / (e0 + ec);
+      }
       let half = this.conformal.halfWidth(k);
       if (Number.isNaN(half)) half = 1.6 * u * Math.sqrt(k + 1);
       c.mean[k] = mean;
