@@ -1,15 +1,11 @@
 import { playwright } from '@vitest/browser-playwright';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+// test/browser/global-setup.ts fails the run with install instructions when CHROMIUM_PATH does
+// not exist.
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium';
 
 const DEMO_PATH = '/demo/';
-
-/**
- * The Chromium that browser tests drive: Debian's `chromium` package, or CHROMIUM_PATH. Never
- * `playwright install` (no browser downloads here or in CI). test/browser/global-setup.ts fails
- * the run with install instructions when this file does not exist.
- */
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** Open a browser only on a desktop: not in CI, not on a Linux box without a display. */
 function canOpenBrowser(): boolean {
@@ -71,14 +67,7 @@ export default defineConfig({
             provider: playwright({
               launchOptions: {
                 executablePath: CHROMIUM_PATH,
-                args: [
-                  '--headless',
-                  '--no-sandbox',
-                  '--disable-gpu',
-                  '--disable-background-networking',
-                  '--disable-component-update',
-                  '--disable-sync',
-                ],
+                args: CHROMIUM_ARGS,
               },
             }),
             instances: [{ browser: 'chromium' }],

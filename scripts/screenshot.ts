@@ -10,7 +10,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright';
+import type { Page } from 'playwright';
+import { launchChromium } from './chromium';
 import { SIM_STEP_MS } from '../demo/server/simulate';
 import { startDemo } from '../demo/server/start';
 
@@ -51,17 +52,7 @@ async function waitForCurrentForecasts(page: Page): Promise<void> {
 
 async function main(): Promise<void> {
   const demo = await startDemo({ rate, open: false, logLevel: 'warn' });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const problems: string[] = [];
   try {
     const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: 1 });

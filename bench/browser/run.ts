@@ -30,7 +30,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright';
+import type { Browser, Page } from 'playwright';
+import { launchChromium } from '../../scripts/chromium';
 import { createServer, type ViteDevServer } from 'vite';
 import { numArg, parseArgs, runMain, strArg } from '../common';
 import {
@@ -495,7 +496,6 @@ function printProfile(p: Profiled, seconds: number): void {
 async function main(): Promise<void> {
   const o = options();
   const loadBefore = os.loadavg();
-  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   let server: ViteDevServer | null = null;
   let browser: Browser | null = null;
   const pageErrors: string[] = [];
@@ -503,17 +503,7 @@ async function main(): Promise<void> {
     const vite = await startVite(o.dev);
     server = vite.server;
     log(`vite serves ${vite.url}`);
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
     if (o.hardwareConcurrency > 0) {
       // The pool sizes itself from this when the first element leases a forecaster. A string,
