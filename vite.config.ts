@@ -3,7 +3,7 @@ import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 // test/browser/global-setup.ts fails the run with install instructions when CHROMIUM_PATH does
 // not exist.
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.ts';
 
 const DEMO_PATH = '/demo/';
 

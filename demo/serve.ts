@@ -1,4 +1,5 @@
-// `npm run demo`: the sensor server and Vite's dev server (demo/server/start.ts), until Ctrl-C.
+// `npm run demo`: the sensor server and Vite's dev server (demo/server/start.ts), until Ctrl-C,
+// a SIGTERM, or the end of the process that started it (npm).
 //
 //   npm run demo -- --rate 20      readings per second per sensor (the page can change it too)
 //   npm run demo -- --port 8080    Vite's port (default 5173, or the next free one)
@@ -65,6 +66,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+  // `npm run demo` runs this under `sh -c`: a SIGTERM to npm's PID ends npm and the shell but
+  // reaches no further, and the ports would stay held by an orphan. The script runs in this very
+  // process (`node --import tsx`, no tsx launcher in between), so when its parent goes, so do we.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop('parent exited');
+  }, 500).unref();
 
   vite.printUrls(); // vite.config.ts adds the demo's own line: ➜  Demo: http://…/demo/
   const cat = sensors.catalogue();

@@ -12,6 +12,8 @@ export const THEME_PROPERTIES = {
   now: '--lstm-forecast-now-color',
   grid: '--lstm-forecast-grid-color',
   text: '--lstm-forecast-text-color',
+  threshold: '--lstm-forecast-threshold-color',
+  past: '--lstm-forecast-past-color',
   font: '--lstm-forecast-font',
 } as const;
 
@@ -40,6 +42,8 @@ export const LIGHT: ThemeDefaults = {
   '--lstm-forecast-now-color': '#94a3b8',
   '--lstm-forecast-grid-color': 'rgba(100, 116, 139, 0.16)',
   '--lstm-forecast-text-color': '#475569',
+  '--lstm-forecast-threshold-color': '#dc2626',
+  '--lstm-forecast-past-color': '#7c3aed',
   '--lstm-forecast-font': FONT,
 };
 
@@ -51,8 +55,21 @@ export const DARK: ThemeDefaults = {
   '--lstm-forecast-now-color': '#64748b',
   '--lstm-forecast-grid-color': 'rgba(148, 163, 184, 0.14)',
   '--lstm-forecast-text-color': '#94a3b8',
+  '--lstm-forecast-threshold-color': '#f87171',
+  '--lstm-forecast-past-color': '#c4b5fd',
   '--lstm-forecast-font': FONT,
 };
+
+/**
+ * The element's own defaults, beside the chart's: its background under each explicit theme (an
+ * element that says `theme="dark"` on a light page must not be a light line on white), and its
+ * height when its container gives none. `theme="auto"` (and no theme) keeps a transparent
+ * background: the page's own, which follows the same colour scheme.
+ */
+export const HOST = {
+  background: { auto: 'transparent', light: '#ffffff', dark: '#0f172a' },
+  height: '240px',
+} as const;
 
 /** A theme as the chart draws it: one concrete value per role. */
 export type ChartTheme = Record<ThemeRole, string>;

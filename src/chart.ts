@@ -11,19 +11,9 @@
  * redraws every plot on a change); our own drawing reads `uPlot.pxRatio` at each draw.
  *
  * CSS custom properties, read off the container (so inherited from the element's `:host`) when the
- * chart is built and on `refreshTheme()`. Unset ones take the light default (`LIGHT` in
- * chart-theme.ts; the element applies `DARK` under `theme="dark"`):
- *
- * | Property                         | Light default              | Dark default               | Styles                           |
- * | -------------------------------- | -------------------------- | -------------------------- | -------------------------------- |
- * | `--lstm-forecast-history-color`  | `#1e293b`                  | `#e2e8f0`                  | the observed series (solid line) |
- * | `--lstm-forecast-forecast-color` | `#2563eb`                  | `#60a5fa`                  | the forecast mean (dashed line)  |
- * | `--lstm-forecast-band-color`     | forecast colour at 20%     | forecast colour at 20%     | the prediction interval band     |
- * | `--lstm-forecast-anomaly-color`  | `#ea580c`                  | `#fb923c`                  | anomaly points (ringed dots)     |
- * | `--lstm-forecast-now-color`      | `#94a3b8`                  | `#64748b`                  | the "now" line, the cursor line  |
- * | `--lstm-forecast-grid-color`     | `rgba(100,116,139,0.16)`   | `rgba(148,163,184,0.14)`   | grid lines                       |
- * | `--lstm-forecast-text-color`     | `#475569`                  | `#94a3b8`                  | axis values, legend              |
- * | `--lstm-forecast-font`           | `12px system-ui, …`        | same                       | axes, legend (a whole-px size)   |
+ * chart is built and on `refreshTheme()`: the roles in `THEME_PROPERTIES`, their light and dark
+ * defaults in `LIGHT` and `DARK` (chart-theme.ts, the one place they are written; the element's
+ * doc tags quote them and a test keeps the two in step). Unset ones take the light default.
  *
  * The canvas is transparent: the background is the element's. Inside the container the chart is a
  * flex column, the legend above the plot. The legend is one line: the observed series' name (the
@@ -45,6 +35,7 @@ import { LIGHT, readTheme, type ChartTheme } from './chart-theme';
 
 export {
   DARK,
+  HOST,
   LIGHT,
   THEME_PROPERTIES,
   themeDeclarations,
@@ -73,7 +64,28 @@ export interface ChartOptions {
   unit?: string;
   /** 'time': x values are ms since epoch; 'index': sample numbers. */
   timeAxis: 'time' | 'index';
+  /**
+   * The share of the plot's width the forecast (from "now" to its last step) takes at least, in
+   * [0, 0.9]: the x axis shows only as much history as leaves it that share (all of it while the
+   * history is short). 0 draws every held point, however thin the forecast. Default 0.25.
+   */
+  forecastShare?: number;
+  /** Fixed ends of the y axis; null (default) for each end follows the data. */
+  yMin?: number | null;
+  yMax?: number | null;
+  /** Horizontal threshold lines (null: none). The y axis always takes them in. */
+  thresholdHigh?: number | null;
+  thresholdLow?: number | null;
+  /**
+   * Draw, over the history, the forecast made this many steps earlier for each point (a dotted
+   * line, "Forecast k ago" in the legend) from the values given to `addPastForecast`; 0 (default)
+   * draws none.
+   */
+  pastSteps?: number;
 }
+
+/** Default of ChartOptions.forecastShare. */
+export const FORECAST_SHARE = 0.25;
 
 /** What lies under the cursor; null where a series has no value there. */
 export interface CursorInfo {
@@ -92,6 +104,7 @@ const UPPER = 2;
 const HISTORY = 3;
 const MEAN = 4;
 const ANOMALY = 5;
+const PAST = 6;
 
 type Column = (number | null)[];
 
@@ -211,20 +224,20 @@ function chartCss(): string {
 .lf-legend .lf-x .u-marker { display: none; }
 .lf-legend .lf-x .u-label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .lf-legend .lf-x .u-value { margin-left: 0; font-weight: inherit; }
-.lf-legend .lf-history * { order: 1; } .lf-legend .lf-forecast * { order: 2; }
-.lf-legend .lf-band * { order: 3; } .lf-legend .lf-anomaly * { order: 4; } .lf-legend .lf-lower { display: none; }
-.lf-legend .lf-history .u-marker, .lf-legend .lf-forecast .u-marker { width: 16px; height: 0; border-width: 2px 0 0 0 !important; }
+.lf-legend .lf-history * { order: 1; } .lf-legend .lf-forecast * { order: 2; } .lf-legend .lf-past * { order: 3; }
+.lf-legend .lf-band * { order: 4; } .lf-legend .lf-anomaly * { order: 5; } .lf-legend .lf-lower, .lf-legend .lf-none { display: none; }
+.lf-legend .lf-history .u-marker, .lf-legend .lf-forecast .u-marker, .lf-legend .lf-past .u-marker { width: 16px; height: 0; border-width: 2px 0 0 0 !important; }
 .lf-legend .lf-band .u-marker { width: 14px; height: 10px; border-radius: 2px; }
 .lf-legend .lf-anomaly .u-marker { width: 8px; height: 8px; border-radius: 50%; }
 .lf-legend .lf-history .u-marker { margin-left: 0; }
 @container (width > 640px) { .lf-legend .lf-history .u-marker { margin-left: 14px; } }
 @container (max-width: 640px) { .lf-legend .lf-x, .lf-legend .lf-anomaly { display: none; } }
-@container (max-width: 520px) { .lf-legend .lf-band { display: none; } }
+@container (max-width: 520px) { .lf-legend .lf-band, .lf-legend .lf-past { display: none; } }
 @container (max-width: 280px) { .lf-legend .lf-forecast .u-label { display: none; } }
 .lf-plot { position: relative; flex: 1 1 0; min-height: 0; overflow: hidden; }
 .lf-plot > .uplot { position: absolute; inset: 0; width: auto; font: inherit; line-height: normal; }
 .lf-plot .u-hz .u-cursor-x { border-right: 1px dashed ${now}; }
-.lf-plot .u-cursor-pt.lf-lower, .lf-plot .u-cursor-pt.lf-band { display: none; }
+.lf-plot .u-cursor-pt.lf-lower, .lf-plot .u-cursor-pt.lf-band, .lf-plot .u-cursor-pt.lf-none { display: none; }
 `;
 }
 
@@ -264,10 +277,15 @@ export class ForecastChart {
   // Anomalies, oldest first; pruned as history leaves the ring, at most maxPoints.
   private anomalyTime: number[] = [];
   private anomalyValue: number[] = [];
+  // The past forecast (the mean predicted pastSteps earlier), by the time it was for, ascending;
+  // pruned like the anomalies.
+  private pastTime: number[] = [];
+  private pastValue: number[] = [];
 
   // The columns drawn, reused from frame to frame: x (L) and one (L) column per series, where
   // L = history points + forecast steps beyond the newest history point.
-  private readonly columns: [number[], Column, Column, Column, Column, Column] = [
+  private readonly columns: [number[], Column, Column, Column, Column, Column, Column] = [
+    [],
     [],
     [],
     [],
@@ -292,12 +310,7 @@ export class ForecastChart {
 
   constructor(container: HTMLElement, options: ChartOptions) {
     this.container = container;
-    this.options = {
-      maxPoints: options.maxPoints,
-      label: options.label ?? '',
-      unit: options.unit ?? '',
-      timeAxis: options.timeAxis,
-    };
+    this.options = withDefaults(options, null);
     validateMaxPoints(this.options.maxPoints);
     this.ringTime = new Float64Array(this.options.maxPoints);
     this.ringValue = new Float64Array(this.options.maxPoints);
@@ -406,17 +419,43 @@ export class ForecastChart {
   }
 
   /**
-   * Changes options. A smaller `maxPoints` keeps the newest points; `label`, `unit` and `timeAxis`
-   * rebuild the uPlot instance at the next frame.
+   * Forgets the past forecasts drawn (after a reset, or a new model whose forecasts are not the
+   * old one's).
+   */
+  clearPastForecast(): void {
+    this.pastTime.length = 0;
+    this.pastValue.length = 0;
+    this.invalidate();
+  }
+
+  /**
+   * Records the forecast made `pastSteps` steps earlier for time `time` (drawn while `time` is in
+   * the history held). Times come in ascending order; one at or before the newest recorded
+   * replaces nothing and is dropped.
+   */
+  addPastForecast(time: number, value: number): void {
+    if (this.destroyed || this.options.pastSteps === 0) return;
+    if (!Number.isFinite(time) || !Number.isFinite(value)) return;
+    const n = this.pastTime.length;
+    if (n > 0 && time <= this.pastTime[n - 1]) return;
+    this.pastTime.push(time);
+    this.pastValue.push(value);
+    const excess = this.pastTime.length - this.options.maxPoints - this.options.pastSteps;
+    if (excess > 0) {
+      this.pastTime.splice(0, excess);
+      this.pastValue.splice(0, excess);
+    }
+    this.invalidate();
+  }
+
+  /**
+   * Changes options. A smaller `maxPoints` keeps the newest points; `label`, `unit`, `timeAxis`
+   * and turning `pastSteps` on or off rebuild the uPlot instance at the next frame; the others
+   * redraw.
    */
   setOptions(partial: Partial<ChartOptions>): void {
     if (this.destroyed) return;
-    const next: Required<ChartOptions> = {
-      maxPoints: partial.maxPoints ?? this.options.maxPoints,
-      label: partial.label ?? this.options.label,
-      unit: partial.unit ?? this.options.unit,
-      timeAxis: partial.timeAxis ?? this.options.timeAxis,
-    };
+    const next = withDefaults(partial, this.options);
     if (next.maxPoints !== this.options.maxPoints) {
       validateMaxPoints(next.maxPoints);
       this.resizeRing(next.maxPoints);
@@ -425,9 +464,24 @@ export class ForecastChart {
     if (
       next.label !== this.options.label ||
       next.unit !== this.options.unit ||
-      next.timeAxis !== this.options.timeAxis
+      next.timeAxis !== this.options.timeAxis ||
+      next.pastSteps > 0 !== this.options.pastSteps > 0
     ) {
       this.rebuildDirty = true;
+    }
+    if (next.pastSteps !== this.options.pastSteps) {
+      this.pastTime.length = 0;
+      this.pastValue.length = 0;
+    }
+    // the scales' ranges read this.options at each draw: a redraw is enough
+    if (
+      next.forecastShare !== this.options.forecastShare ||
+      next.yMin !== this.options.yMin ||
+      next.yMax !== this.options.yMax ||
+      next.thresholdHigh !== this.options.thresholdHigh ||
+      next.thresholdLow !== this.options.thresholdLow
+    ) {
+      this.dataDirty = true;
     }
     this.options = next;
     this.schedule();
@@ -553,6 +607,8 @@ export class ForecastChart {
     this.count = 0;
     this.anomalyTime.length = 0;
     this.anomalyValue.length = 0;
+    this.pastTime.length = 0;
+    this.pastValue.length = 0;
   }
 
   private resizeRing(maxPoints: number): void {
@@ -580,6 +636,7 @@ export class ForecastChart {
     const lower = cols[LOWER];
     const upper = cols[UPPER];
     const anomaly = cols[ANOMALY];
+    const past = cols[PAST];
     const n = this.count;
     const cap = this.ringTime.length;
     const first = (this.head - n + cap) % cap;
@@ -604,7 +661,7 @@ export class ForecastChart {
       const j = (first + i) % cap;
       xs[i] = this.ringTime[j];
       hist[i] = finiteOrNull(this.ringValue[j]);
-      mean[i] = lower[i] = upper[i] = anomaly[i] = null;
+      mean[i] = lower[i] = upper[i] = anomaly[i] = past[i] = null;
     }
     let i = n;
     let previous = newest;
@@ -614,7 +671,7 @@ export class ForecastChart {
       if (t > newest) {
         if (!(t > previous)) continue; // keep x strictly ascending
         xs[i] = previous = t;
-        hist[i] = anomaly[i] = null;
+        hist[i] = anomaly[i] = past[i] = null;
         k = i++;
       } else if (n > 0 && t === newest) {
         k = n - 1; // a lagging forecast's step for the newest sample: drawn at "now"
@@ -645,6 +702,20 @@ export class ForecastChart {
     }
     for (let a = 0; a < this.anomalyTime.length && this.anomalyTime[a] <= newest; a++) {
       anomaly[nearestIndex(xs, n, this.anomalyTime[a])] = this.anomalyValue[a];
+    }
+    // The past forecast, on the history point nearest the time it was for: with sample indices
+    // the same x; with times, within half the spacing of the points around it.
+    gone = 0;
+    while (gone < this.pastTime.length && this.pastTime[gone] < oldest) gone++;
+    if (gone > 0) {
+      this.pastTime.splice(0, gone);
+      this.pastValue.splice(0, gone);
+    }
+    for (let p = 0; p < this.pastTime.length && this.pastTime[p] <= newest; p++) {
+      const t = this.pastTime[p];
+      const at = nearestIndex(xs, n, t);
+      const spacing = n > 1 ? xs[Math.min(at + 1, n - 1)] - xs[Math.max(at - 1, 0)] : 0;
+      if (Math.abs(xs[at] - t) <= spacing / 2) past[at] = this.pastValue[p];
     }
     return cols as uPlot.AlignedData;
   }
@@ -688,7 +759,8 @@ export class ForecastChart {
     const shown = this.plot?.series.map((s) => s.show !== false);
     this.destroyPlot();
     const opts = this.plotOptions();
-    if (shown) opts.series.forEach((s, i) => (s.show = shown[i] ?? true));
+    // what the reader toggled in the legend stays; the past forecast follows pastSteps
+    if (shown) opts.series.forEach((s, i) => i !== PAST && (s.show = shown[i] ?? true));
     const u = new uPlot(opts, this.build(), this.plotHost);
     u.root.querySelector('canvas')?.setAttribute('part', 'canvas');
     u.root.querySelector('.u-cursor-x')?.setAttribute('part', 'cursor');
@@ -698,7 +770,7 @@ export class ForecastChart {
 
   private plotOptions(): uPlot.Options {
     const theme = this.theme;
-    const { timeAxis, unit, label } = this.options;
+    const { timeAxis, unit, label, pastSteps } = this.options;
     const time = timeAxis === 'time';
     const px = fontPx(theme.font);
     const cols = this.columns;
@@ -719,7 +791,13 @@ export class ForecastChart {
       v === null || v === undefined ? EMPTY : withUnit(formatNumber(v), unit);
 
     const seriesColor = (si: number): string =>
-      si === HISTORY ? theme.history : si === ANOMALY ? theme.anomaly : theme.forecast;
+      si === HISTORY
+        ? theme.history
+        : si === ANOMALY
+          ? theme.anomaly
+          : si === PAST
+            ? theme.past
+            : theme.forecast;
     const axisFont = theme.font;
     const measure = this.measure;
     /** Width in CSS px of the widest line of `values` (labels may have two lines). */
@@ -758,7 +836,10 @@ export class ForecastChart {
         0,
         () => Math.max(0, Math.ceil(xHalf + 1 - yWidth)),
       ],
-      scales: { x: { time } },
+      scales: {
+        x: { time, range: (_u, min, max) => this.xRange(min, max) },
+        y: { range: (_u, min, max) => this.yRange(min, max) },
+      },
       series: [
         {
           label: time ? 'Time' : 'Sample',
@@ -813,6 +894,17 @@ export class ForecastChart {
             return v === null || v === undefined ? '' : number(v);
           },
         },
+        {
+          label: `${pastSteps}-step forecast`,
+          class: pastSteps > 0 ? 'lf-past' : 'lf-none',
+          show: pastSteps > 0,
+          stroke: theme.past,
+          width: 1.5,
+          dash: [2, 3],
+          spanGaps: true,
+          points: { show: false },
+          value: value((i) => number(cols[PAST][i])),
+        },
       ],
       bands: [{ series: [UPPER, LOWER], fill: theme.band }],
       axes: [
@@ -850,8 +942,8 @@ export class ForecastChart {
         live: true,
         mount: (_u, el) => this.legendHost.replaceChildren(el),
         markers: {
-          width: (_u, si) => (si === HISTORY || si === MEAN ? 2 : 0),
-          dash: (_u, si) => (si === MEAN ? 'dashed' : 'solid'),
+          width: (_u, si) => (si === HISTORY || si === MEAN || si === PAST ? 2 : 0),
+          dash: (_u, si) => (si === MEAN ? 'dashed' : si === PAST ? 'dotted' : 'solid'),
           stroke: (_u, si) => seriesColor(si),
           fill: (_u, si) =>
             si === UPPER ? theme.band : si === ANOMALY ? theme.anomaly : 'transparent',
@@ -880,6 +972,42 @@ export class ForecastChart {
         ],
       },
     };
+  }
+
+  /**
+   * The x axis: every point held, unless the forecast would take less than `forecastShare` of
+   * the width; then only the newest history that leaves it that share.
+   */
+  private xRange(min: number, max: number): uPlot.Range.MinMax {
+    if (!(min < max)) return [min - 1, max + 1];
+    const share = this.options.forecastShare;
+    const xs = this.columns[X];
+    if (share <= 0 || this.nowIndex < 0 || this.nowIndex >= xs.length - 1) return [min, max];
+    const now = xs[this.nowIndex];
+    const end = xs[xs.length - 1];
+    return [Math.max(min, end - (end - now) / share), end];
+  }
+
+  /** The y axis: the data drawn (uPlot's padded range) with the thresholds, then yMin/yMax. */
+  private yRange(min: number | null, max: number | null): uPlot.Range.MinMax {
+    const { yMin, yMax, thresholdHigh, thresholdLow } = this.options;
+    let lo = min !== null && Number.isFinite(min) ? min : Infinity;
+    let hi = max !== null && Number.isFinite(max) ? max : -Infinity;
+    for (const t of [thresholdHigh, thresholdLow]) {
+      if (t === null) continue;
+      lo = Math.min(lo, t);
+      hi = Math.max(hi, t);
+    }
+    let [a, b] = (lo <= hi ? uPlot.rangeNum(lo, hi, 0.1, true) : [0, 1]) as [number, number];
+    if (yMin !== null) a = yMin;
+    if (yMax !== null) b = yMax;
+    if (!(a < b)) {
+      // one end fixed beyond the data's other end: keep the fixed one, a unit of room
+      const room = Math.max(Math.abs(yMin ?? yMax ?? 1) * 0.1, 1e-9);
+      if (yMin !== null) b = a + room;
+      else a = b - room;
+    }
+    return [a, b];
   }
 
   /** Draws what uPlot does not: the "now" marker and the anomalies. Counts the draw. */
@@ -921,6 +1049,8 @@ export class ForecastChart {
       ctx.fillText('now', nowX - gap, bbox.top + 2 * pr);
     }
 
+    this.drawThresholds(u);
+
     if (u.series[ANOMALY].show !== false) {
       const anomaly = cols[ANOMALY];
       ctx.lineWidth = 1.5 * pr;
@@ -940,6 +1070,66 @@ export class ForecastChart {
     }
     ctx.restore();
   }
+
+  /** Threshold lines: solid, across the plot, their value at the left end (clipped by the caller). */
+  private drawThresholds(u: uPlot): void {
+    const { thresholdHigh, thresholdLow, unit } = this.options;
+    const { ctx, bbox } = u;
+    const pr = uPlot.pxRatio;
+    const theme = this.theme;
+    const lineWidth = Math.max(1, Math.round(1.5 * pr));
+    for (const t of [thresholdHigh, thresholdLow]) {
+      if (t === null) continue;
+      const y = Math.round(u.valToPos(t, 'y', true)) + (lineWidth % 2) / 2;
+      if (!(y >= bbox.top && y <= bbox.top + bbox.height)) continue;
+      ctx.strokeStyle = ctx.fillStyle = theme.threshold;
+      ctx.lineWidth = lineWidth;
+      ctx.setLineDash([]);
+      ctx.beginPath();
+      ctx.moveTo(bbox.left, y);
+      ctx.lineTo(bbox.left + bbox.width, y);
+      ctx.stroke();
+      ctx.textAlign = 'left';
+      const above = t === thresholdHigh || y - bbox.top > 16 * pr;
+      ctx.textBaseline = above ? 'bottom' : 'top';
+      ctx.fillText(withUnit(formatNumber(t), unit), bbox.left + 4 * pr, y + (above ? -2 : 2) * pr);
+    }
+  }
+}
+
+/** Options with every field set: `partial`'s, else `base`'s, else the defaults. */
+function withDefaults(
+  partial: Partial<ChartOptions>,
+  base: Required<ChartOptions> | null,
+): Required<ChartOptions> {
+  const pick = <K extends keyof ChartOptions>(key: K, fallback: Required<ChartOptions>[K]) =>
+    (key in partial ? partial[key] : base ? base[key] : fallback) as Required<ChartOptions>[K];
+  const o: Required<ChartOptions> = {
+    maxPoints: partial.maxPoints ?? base?.maxPoints ?? 1,
+    label: partial.label ?? base?.label ?? '',
+    unit: partial.unit ?? base?.unit ?? '',
+    timeAxis: partial.timeAxis ?? base?.timeAxis ?? 'index',
+    forecastShare: partial.forecastShare ?? base?.forecastShare ?? FORECAST_SHARE,
+    yMin: pick('yMin', null) ?? null,
+    yMax: pick('yMax', null) ?? null,
+    thresholdHigh: pick('thresholdHigh', null) ?? null,
+    thresholdLow: pick('thresholdLow', null) ?? null,
+    pastSteps: partial.pastSteps ?? base?.pastSteps ?? 0,
+  };
+  if (!(o.forecastShare >= 0 && o.forecastShare <= 0.9)) {
+    throw new RangeError(`forecastShare must be in [0, 0.9], got ${o.forecastShare}`);
+  }
+  if (!Number.isInteger(o.pastSteps) || o.pastSteps < 0) {
+    throw new RangeError(`pastSteps must be a non-negative integer, got ${o.pastSteps}`);
+  }
+  for (const key of ['yMin', 'yMax', 'thresholdHigh', 'thresholdLow'] as const) {
+    const v = o[key];
+    if (v !== null && !Number.isFinite(v)) throw new RangeError(`${key} must be finite, got ${v}`);
+  }
+  if (o.yMin !== null && o.yMax !== null && !(o.yMin < o.yMax)) {
+    throw new RangeError(`yMin (${o.yMin}) must be below yMax (${o.yMax})`);
+  }
+  return o;
 }
 
 function validateMaxPoints(maxPoints: number): void {

@@ -179,7 +179,7 @@ function forecast(steps = 30, x0 = 0, dx = 1, from = 499): TestForecast {
 describe('ForecastChart', () => {
   it('draws the history, the forecast, the band and the anomalies in their configured colours', async () => {
     const container = mount(600, 300, TEST_COLORS);
-    const chart = create(container);
+    const chart = create(container, { forecastShare: 0 });
     const canvas = canvasOf(container);
     expect(countPixels(canvas, HISTORY)).toBe(0);
 
@@ -424,7 +424,7 @@ describe('ForecastChart', () => {
 
   it('draws a lagging forecast from "now" on only, and keeps anomalies only while their time is held', async () => {
     const container = mount(600, 300, TEST_COLORS);
-    const chart = create(container, { maxPoints: 100 });
+    const chart = create(container, { maxPoints: 100, forecastShare: 0 });
     const h = history(100);
     chart.pushHistory(h.times, h.values);
     // Made at x = 95 (steps 96..105) while x = 96..99 are drawn already: the worker lags. Its
@@ -550,7 +550,7 @@ describe('ForecastChart', () => {
 
   it('falls back to the light defaults, and derives the band from the forecast colour', async () => {
     const container = mount(600, 300, { '--lstm-forecast-forecast-color': 'rgb(0, 170, 0)' });
-    const chart = create(container);
+    const chart = create(container, { forecastShare: 0 });
     const h = history();
     chart.pushHistory(h.times, h.values);
     chart.setForecast(forecast());
@@ -585,6 +585,128 @@ describe('ForecastChart', () => {
     expect(chart.moveCursor(1)).toBeNull();
     expect(chart.cursorInfo()).toBeNull();
     chart.destroy(); // twice is fine
+  });
+
+  /** The leftmost and rightmost canvas column holding a pixel near `rgb`, or null. */
+  function columnsOf(canvas: HTMLCanvasElement, rgb: number[], tolerance = 40, aMin = 200) {
+    const { data, width } = canvas
+      .getContext('2d')!
+      .getImageData(0, 0, canvas.width, canvas.height);
+    let left = Infinity;
+    let right = -Infinity;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] < aMin) continue;
+      if (rgb.every((c, k) => Math.abs(data[i + k] - c) <= tolerance)) {
+        const x = (i / 4) % width;
+        left = Math.min(left, x);
+        right = Math.max(right, x);
+      }
+    }
+    return left <= right ? { left, right, width: right - left + 1 } : null;
+  }
+
+  it('gives the forecast and its band forecastShare of the width (0.25 by default), 0 draws all history', async () => {
+    // 384 points and a 24-step forecast, the demo's defaults: 6% of the width if all is drawn
+    const widths: Record<string, number> = {};
+    for (const share of [undefined, 0.4, 0] as const) {
+      const container = mount(600, 300, TEST_COLORS);
+      const chart = create(container, share === undefined ? {} : { forecastShare: share });
+      const h = history(384);
+      chart.pushHistory(h.times, h.values);
+      chart.setForecast(forecast(24, 0, 1, 383));
+      await frames(2);
+      const canvas = canvasOf(container);
+      const band = columnsOf(canvas, BAND, 12, 80);
+      const hist = columnsOf(canvas, HISTORY)!;
+      expect(band, `band drawn at share ${share}`).not.toBeNull();
+      // the plot spans the history's left end to the band's right end
+      const plot = band!.right - hist.left + 1;
+      widths[String(share)] = band!.width / plot;
+    }
+    const at = (k: string) => `${(widths[k] * 100).toFixed(1)}%`;
+    expect(widths['undefined'], `default share ${at('undefined')}`).toBeGreaterThan(0.22);
+    expect(widths['undefined']).toBeLessThan(0.28);
+    expect(widths['0.4'], `share 0.4: ${at('0.4')}`).toBeGreaterThan(0.37);
+    expect(widths['0.4']).toBeLessThan(0.43);
+    expect(widths['0'], `share 0: ${at('0')}`).toBeLessThan(0.08);
+    expect(() => create(mount(100, 100), { forecastShare: 1 })).toThrow(RangeError);
+  });
+
+  it('fixes the y axis with yMin / yMax, and draws threshold lines the axis takes in', async () => {
+    const THRESHOLD = [230, 0, 60];
+    const container = mount(600, 300, {
+      ...TEST_COLORS,
+      '--lstm-forecast-threshold-color': `rgb(${THRESHOLD})`,
+    });
+    const chart = create(container, { forecastShare: 0 });
+    // a vibration band around 0.2 whose interval would reach below 0
+    const times = Float64Array.from({ length: 200 }, (_, i) => i);
+    const values = times.map((i) => 0.2 + 0.15 * Math.sin(i / 3));
+    chart.pushHistory(times, values);
+    await frames(2);
+    const canvas = canvasOf(container);
+    const texts = recordText(canvas);
+    chart.setOptions({ yMin: 0 });
+    await frames(2);
+    // the x axis counts samples from 0 too: only the labels left of the plot are the y axis'
+    const yLabels = () =>
+      texts
+        .filter((t) => t.right < canvas.width * 0.12)
+        .map((t) => Number(t.text))
+        .filter((v) => Number.isFinite(v));
+    expect(Math.min(...yLabels()), 'lowest y label with yMin 0').toBe(0);
+    expect(countPixels(canvas, THRESHOLD, 30)).toBe(0);
+
+    texts.length = 0;
+    chart.setOptions({ yMin: null, thresholdHigh: 2, thresholdLow: -1 });
+    await frames(2);
+    // both lines drawn across the plot: each about the plot's width in pixels
+    const rows = new Map<number, number>();
+    const { data, width } = canvas
+      .getContext('2d')!
+      .getImageData(0, 0, canvas.width, canvas.height);
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] < 200) continue;
+      if (THRESHOLD.every((c, k) => Math.abs(data[i + k] - c) <= 30)) {
+        const y = Math.floor(i / 4 / width);
+        rows.set(y, (rows.get(y) ?? 0) + 1);
+      }
+    }
+    const lines = [...rows.entries()].filter(([, n]) => n > width * 0.8).map(([y]) => y);
+    expect(
+      lines.length,
+      `rows of threshold colour across the plot: ${lines}`,
+    ).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...lines) - Math.min(...lines)).toBeGreaterThan(canvas.height * 0.4);
+    expect(texts.map((t) => t.text)).toEqual(expect.arrayContaining(['2.00', '-1.00']));
+    expect(() => chart.setOptions({ yMin: 3, yMax: 1 })).toThrow(RangeError);
+  });
+
+  it('draws the forecast made k steps earlier over the history, only while pastSteps > 0', async () => {
+    const PAST = [120, 60, 255];
+    const container = mount(600, 300, {
+      ...TEST_COLORS,
+      '--lstm-forecast-past-color': `rgb(${PAST})`,
+    });
+    const chart = create(container, { forecastShare: 0 });
+    const h = history(200);
+    chart.pushHistory(h.times, h.values);
+    for (let i = 0; i < 200; i++) chart.addPastForecast(i, sine(i) + 0.3);
+    await frames(2);
+    const canvas = canvasOf(container);
+    expect(countPixels(canvas, PAST, 30), 'nothing drawn with pastSteps 0').toBe(0);
+    chart.setOptions({ pastSteps: 12 });
+    for (let i = 0; i < 200; i++) chart.addPastForecast(i, sine(i) + 0.3);
+    await frames(2);
+    const redrawn = canvasOf(container); // pastSteps turned on: a new uPlot, a new canvas
+    const past = columnsOf(redrawn, PAST, 30, 100);
+    const hist = columnsOf(redrawn, HISTORY)!;
+    expect(past, 'the past forecast is drawn').not.toBeNull();
+    expect(past!.width / hist.width, 'over the whole history').toBeGreaterThan(0.9);
+    expect(container.querySelector('.lf-legend')!.textContent).toContain('12-step forecast');
+    chart.clearPastForecast();
+    await frames(2);
+    expect(columnsOf(redrawn, PAST, 30, 100)).toBeNull();
   });
 
   it('draws with the light and the dark defaults (VITE_CHART_SCREENSHOTS=1 saves tmp/*.png)', async () => {

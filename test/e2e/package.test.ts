@@ -109,6 +109,25 @@ describe('npm pack, installed into a new project', () => {
     console.log(`npm install of the tarball took ${installSeconds.toFixed(1)} s`);
   });
 
+  it('names its repository, and the README links images by absolute URLs (npm shows no relative ones)', async () => {
+    const pkg = JSON.parse(
+      await readFile(join(app, 'node_modules/lstm-forecast/package.json'), 'utf8'),
+    ) as {
+      repository?: { type?: string; url?: string };
+    };
+    expect(pkg.repository?.type).toBe('git');
+    const repo = /github\.com\/([^/]+\/[^/.]+)(?:\.git)?$/.exec(pkg.repository?.url ?? '');
+    expect(repo, `repository.url ${pkg.repository?.url}`).not.toBeNull();
+    const readme = await readFile(join(app, 'node_modules/lstm-forecast/README.md'), 'utf8');
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
+    expect(images.length).toBeGreaterThan(0);
+    for (const src of images) {
+      expect(src, 'an image of the README').toMatch(
+        new RegExp(`^https://raw\\.githubusercontent\\.com/${repo![1]}/`),
+      );
+    }
+  });
+
   it('resolves every export to a file that exists', async () => {
     const script = `
       const out = {};
