@@ -71,6 +71,10 @@ const MODEL_PROPS = [
   'coverage',
   'features',
 ] as const;
+/** The most points `max-points` may draw (the chart preallocates them). */
+const MAX_POINTS_LIMIT = 100_000;
+/** The most samples the model keeps for a rebuild (the engine's largest window + horizon). */
+const REFEED_LIMIT = 1024 + 512;
 const SAVE_EVERY_MS = 5000;
 const ANNOUNCE_EVERY_MS = 10_000;
 const TEXT_EVERY_MS = 1000;
@@ -184,7 +188,7 @@ export class LstmForecast extends LitElement {
   @property({ type: Number }) coverage = 0.8;
   /** Values per time step (the first is forecast). Changing it rebuilds the model. */
   @property({ type: Number }) features = 1;
-  /** How many past samples are drawn. Display only. */
+  /** How many past samples are drawn, a whole number in [1, 100000]. Display only. */
   @property({ type: Number, attribute: 'max-points' }) maxPoints = 500;
   /** A live source: ws(s):// (WebSocket), http(s):// or a path (Server-Sent Events, or polled JSON with poll-interval). */
   @property({ type: String }) src = '';
@@ -217,6 +221,14 @@ export class LstmForecast extends LitElement {
   private leasing: Promise<void> | null = null;
   /** Why there is no forecaster: its worker could not start (reported once, not retried). */
   private startError: WorkerStartError | null = null;
+  /**
+   * Why there is no forecaster: the worker refused its options (a bad model attribute). Samples
+   * are still drawn and kept; a change to a model attribute tries again.
+   */
+  private modelError: Error | null = null;
+  /** The max-points value reported as bad, so that it is reported once. */
+  private badMaxPoints: number | null = null;
+  private goodMaxPoints = 500;
   private source: Source | null = null;
   private sourceStatus: SourceStatus | null = null;
   private releaseTimer: ReturnType<typeof setTimeout> | null = null;
@@ -304,7 +316,19 @@ export class LstmForecast extends LitElement {
 
   /** Pushes many: an array of push() values, or parallel arrays of values and times. */
   pushMany(values: ArrayLike<PushValue>, times?: ArrayLike<number | string | Date>): void {
-    for (let i = 0; i < values.length; i++) this.accept(values[i], times ? times[i] : undefined);
+    const n = lengthOf(values);
+    if (n === null)
+      return this.reject('bad-shape', `pushMany: values must be an array, found ${show(values)}`);
+    if (times !== undefined && times !== null) {
+      const m = lengthOf(times);
+      if (m !== n) {
+        return this.reject(
+          'bad-shape',
+          `pushMany: ${n} value(s) but ${m === null ? show(times) : `${m} time(s)`}; nothing was taken`,
+        );
+      }
+    }
+    for (let i = 0; i < n; i++) this.accept(values[i], times ? times[i] : undefined);
   }
 
   /** Forgets everything: a fresh model, an empty chart (and the saved record, with persist). */
@@ -370,7 +394,8 @@ export class LstmForecast extends LitElement {
   /** Resolves once the forecaster is ready to take samples; rejects if its worker cannot start. */
   async ready(): Promise<void> {
     while (!this.lease) {
-      if (!this.leasing) throw this.startError ?? new Error('<lstm-forecast> is not connected');
+      if (!this.leasing)
+        throw this.startError ?? this.modelError ?? new Error('<lstm-forecast> is not connected');
       await this.leasing;
     }
   }
@@ -428,7 +453,7 @@ export class LstmForecast extends LitElement {
     if (!this.isConnected) return;
     if (!this.chart && this.chartBox) this.rebuildChart();
     if (changed.has('maxPoints') || changed.has('label') || changed.has('unit')) {
-      this.chart?.setOptions({ maxPoints: this.maxPoints, label: this.label, unit: this.unit });
+      this.chart?.setOptions({ maxPoints: this.points(), label: this.label, unit: this.unit });
       this.trimHistory();
     }
     if (changed.has('theme')) this.chart?.refreshTheme();
@@ -442,7 +467,7 @@ export class LstmForecast extends LitElement {
       this.openSource();
     }
     const modelChanged = MODEL_PROPS.some((p) => changed.has(p) && changed.get(p) !== undefined);
-    if (modelChanged && (this.lease || this.leasing)) void this.rebuild(true);
+    if (modelChanged && (this.lease || this.leasing || this.modelError)) void this.rebuild(true);
   }
 
   // --------------------------------------------------------------------------------------------
@@ -503,10 +528,16 @@ export class LstmForecast extends LitElement {
         });
         return this.acquire(false);
       }
-      this.fail(e);
+      // e.g. bad-config (a bad model attribute): said once; samples are still drawn and kept,
+      // and the next change to a model attribute tries again with them
+      this.modelError = e instanceof Error ? e : new Error(String(e));
       this.leasing = null;
+      this.statusText = `no model: ${this.modelError.message}`;
+      this.fail(this.attributeSaid(e));
+      this.flush();
       return;
     }
+    this.modelError = null;
     if (!this.isConnected && this.releaseTimer === null) {
       void lease.release();
       return;
@@ -544,7 +575,7 @@ export class LstmForecast extends LitElement {
         : null;
     this.leasing = this.acquire(false, history);
     await this.leasing;
-    if (refeed) {
+    if (refeed && this.lease) {
       this.emitError({
         code: 'model-rebuilt',
         message: 'model settings changed: a new model was built and fed the drawn history',
@@ -695,7 +726,7 @@ export class LstmForecast extends LitElement {
     for (const x of row) {
       if (x === null || x === undefined) nums.push(NaN);
       else if (typeof x === 'number') nums.push(x);
-      else return this.reject('bad-value', `push: ${JSON.stringify(x)} is not a number`);
+      else return this.reject('bad-value', `push: ${show(x)} is not a number`);
     }
     let ms: number | null = null;
     if (t !== undefined && t !== null) {
@@ -708,7 +739,7 @@ export class LstmForecast extends LitElement {
               ? t
               : NaN;
       if (!Number.isFinite(ms))
-        return this.reject('bad-time', `push: time ${String(t)} is not a time`);
+        return this.reject('bad-time', `push: time ${show(t)} is not a time`);
     }
     if (this.timeMode === 'unknown') {
       this.timeMode = ms === null ? 'index' : 'time';
@@ -753,7 +784,8 @@ export class LstmForecast extends LitElement {
    * worker (one that could not start) they are still drawn, and not queued for it forever.
    */
   private flush(): void {
-    if (this.pendingTimes.length === 0 || (!this.lease && !this.startError)) return;
+    if (this.pendingTimes.length === 0) return;
+    if (!this.lease && !this.startError && !this.modelError) return;
     const values = Float64Array.from(this.pendingValues);
     const times = Float64Array.from(this.pendingTimes);
     this.pendingValues = [];
@@ -773,7 +805,8 @@ export class LstmForecast extends LitElement {
   }
 
   private trimHistory(): void {
-    const keep = Math.max(this.maxPoints, this.window + this.horizon);
+    const model = this.window + this.horizon; // NaN or huge while a model attribute is bad
+    const keep = Math.max(this.points(), model > 0 ? Math.min(model, REFEED_LIMIT) : 0);
     if (this.histTimes.length > keep * 1.5) {
       const drop = this.histTimes.length - keep;
       this.histTimes.splice(0, drop);
@@ -821,7 +854,7 @@ export class LstmForecast extends LitElement {
     if (!this.chartBox) return;
     this.chart?.destroy();
     this.chart = new ForecastChart(this.chartBox, {
-      maxPoints: this.maxPoints,
+      maxPoints: this.points(),
       label: this.label,
       unit: this.unit,
       timeAxis: this.timeMode === 'time' ? 'time' : 'index',
@@ -834,7 +867,7 @@ export class LstmForecast extends LitElement {
     if (!chart) return;
     if (this.timeMode !== 'unknown') chart.setOptions({ timeAxis: this.timeMode });
     const F = this.features;
-    const n = Math.min(this.histTimes.length, this.maxPoints);
+    const n = Math.min(this.histTimes.length, this.points());
     const from = this.histTimes.length - n;
     const t = this.histTimes.slice(from);
     const v = t.map((_, i) => this.histValues[(from + i) * F]);
@@ -895,9 +928,10 @@ export class LstmForecast extends LitElement {
         );
       else {
         parts.push(`${Math.round(s.stepsPerSecond)} steps/s`);
-        parts.push(`skill ${s.skill >= 0 ? '+' : ''}${(s.skill * 100).toFixed(0)}% vs naive`);
+        parts.push(`skill ${skillText(s.skill)} vs naive`);
       }
     }
+    if (this.modelError) parts.push('no model: a model attribute is not valid (bad-config)');
     const src = this.source
       ? { ...(this.sourceStatus ?? this.source.status), malformed: this.source.status.malformed }
       : null;
@@ -984,6 +1018,40 @@ export class LstmForecast extends LitElement {
     this.announcement = parts.join(', ');
   };
 
+  /**
+   * max-points as drawn: a bad value (0, "abc", 1e9) is reported once as bad-config and the
+   * last good one (at first the default, 500) is drawn until it is valid again.
+   */
+  private points(): number {
+    const v = this.maxPoints;
+    if (Number.isInteger(v) && v >= 1 && v <= MAX_POINTS_LIMIT) {
+      this.badMaxPoints = null;
+      this.goodMaxPoints = v;
+      return v;
+    }
+    if (!Object.is(this.badMaxPoints, v)) {
+      this.badMaxPoints = v;
+      const raw = this.getAttribute('max-points');
+      this.emitError({
+        code: 'bad-config',
+        message: `max-points must be a whole number in [1, ${MAX_POINTS_LIMIT}], found ${raw !== null ? JSON.stringify(raw) : String(v)}; drawing ${this.goodMaxPoints}`,
+      });
+    }
+    return this.goodMaxPoints;
+  }
+
+  /** A bad-config error from the worker, with the attribute that caused it as written. */
+  private attributeSaid(e: unknown): unknown {
+    const err = e as { code?: unknown; message?: unknown } | null;
+    if (err?.code !== 'bad-config' || typeof err.message !== 'string') return e;
+    const name = /^(\w+) must be/.exec(err.message)?.[1];
+    const attr =
+      name === 'numLayers' ? 'layers' : name?.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const raw = attr ? this.getAttribute(attr) : null;
+    const said = raw !== null ? ` (attribute ${attr}=${JSON.stringify(raw)})` : '';
+    return { code: 'bad-config', message: `${err.message}${said}; no model until it is valid` };
+  }
+
   private fail(e: unknown): void {
     const err = e as { code?: unknown; message?: unknown };
     this.emitError({
@@ -1049,6 +1117,37 @@ export class LstmForecast extends LitElement {
   ): void {
     super.removeEventListener(type, listener, options);
   }
+}
+
+/** A value as an error message shows it; never throws (circular objects, BigInts, symbols). */
+function show(x: unknown): string {
+  if (typeof x === 'bigint') return `${x.toString()}n`;
+  if (typeof x === 'symbol' || typeof x === 'function') return typeof x;
+  try {
+    const s = JSON.stringify(x);
+    if (s !== undefined) return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    // circular, or a toJSON that throws
+  }
+  try {
+    return String(x);
+  } catch {
+    return Object.prototype.toString.call(x);
+  }
+}
+
+/** The length of an array-like, or null if it is not one. */
+function lengthOf(x: unknown): number | null {
+  if (x === null || (typeof x !== 'object' && typeof x !== 'string')) return null;
+  const n = (x as { length?: unknown }).length;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : null;
+}
+
+/** Skill as the status line shows it: a percentage, or a bound past ±999% (1e300 inputs). */
+function skillText(skill: number): string {
+  if (!Number.isFinite(skill)) return '–';
+  if (skill < -9.99) return '< -999%';
+  return `${skill >= 0 ? '+' : ''}${(skill * 100).toFixed(0)}%`;
 }
 
 declare global {

@@ -55,12 +55,49 @@ interface Slot {
   dead: boolean;
   /** It has answered a call: it runs. Until then a failure is a failure to start. */
   started: boolean;
-  /** Rejects when the worker is buried: calls in flight to a dead worker never answer. */
-  died: Promise<never>;
-  kill(why: string): void;
-  /** Rejects with a WorkerStartError if the worker cannot start. */
-  startFailed: Promise<never>;
-  failStart(error: WorkerStartError): void;
+  /**
+   * Why the worker is gone (buried, or it could not start: a WorkerStartError); null while it
+   * lives. Calls in flight to a dead worker never answer, so `call()` ends them with this.
+   */
+  gone: Error | null;
+  /** The calls in flight through `call()`: each is failed when the worker goes, and leaves when it settles. */
+  inFlight: Set<(error: Error) => void>;
+}
+
+/**
+ * A call to a slot's worker, ended early if the worker goes (a dead worker never answers). Once
+ * the call settles nothing of it is left in the slot: racing it against a promise that outlives
+ * it (the worker's death) would keep one reaction, and its closure, per call for as long as the
+ * worker lives.
+ */
+function call<T>(slot: Slot, pending: Promise<T>): Promise<T> {
+  if (slot.gone) {
+    pending.catch(() => undefined);
+    return Promise.reject(slot.gone);
+  }
+  return new Promise<T>((resolve, reject) => {
+    slot.inFlight.add(reject);
+    pending.then(
+      (v) => {
+        slot.inFlight.delete(reject);
+        resolve(v);
+      },
+      (e: unknown) => {
+        slot.inFlight.delete(reject);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Ends a slot: every call in flight fails with `error` (the first reason given wins). */
+function end(slot: Slot, error: Error): void {
+  slot.dead = true;
+  if (slot.gone) return;
+  slot.gone = error;
+  const waiting = [...slot.inFlight];
+  slot.inFlight.clear();
+  for (const reject of waiting) reject(error);
 }
 
 export interface LeaseHandlers {
@@ -142,22 +179,14 @@ export class WorkerPool {
       ));
     }
     const api = Comlink.wrap<ForecastApi>(worker);
-    let kill: (why: string) => void = () => undefined;
-    const died = new Promise<never>((_, reject) => (kill = (why) => reject(new Error(why))));
-    died.catch(() => undefined);
-    let failStart: (error: WorkerStartError) => void = () => undefined;
-    const startFailed = new Promise<never>((_, reject) => (failStart = reject));
-    startFailed.catch(() => undefined);
     const slot: Slot = {
       worker,
       api,
       leases: new Set(),
       dead: false,
       started: false,
-      died,
-      kill,
-      startFailed,
-      failStart,
+      gone: null,
+      inFlight: new Set(),
     };
     const startup = setTimeout(() => {
       const seconds = STARTUP_TIMEOUT_MS / 1000;
@@ -204,9 +233,7 @@ export class WorkerPool {
   private failedToStart(slot: Slot, error: WorkerStartError): void {
     if (slot.dead) return;
     this.startError ??= error;
-    slot.dead = true;
-    slot.failStart(error);
-    slot.kill(error.message);
+    end(slot, error);
     slot.worker.terminate();
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots[i] = null;
@@ -217,8 +244,7 @@ export class WorkerPool {
   /** Marks a worker dead and moves its forecasters to a fresh one. */
   async bury(slot: Slot, why: string): Promise<void> {
     if (slot.dead) return;
-    slot.dead = true;
-    slot.kill(why);
+    end(slot, new Error(why));
     slot.worker.terminate();
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots[i] = null;
@@ -292,7 +318,7 @@ export class Lease {
       this.slot = slot;
       this.starting = true;
       // A worker that does not start, or dies, never answers: that ends the wait.
-      const answer = <T>(call: Promise<T>) => Promise.race([call, slot.startFailed, slot.died]);
+      const answer = <T>(pending: Promise<T>) => call(slot, pending);
       try {
         await answer(
           snapshot ? slot.api.restore(this.id, snapshot) : slot.api.create(this.id, this.options),
@@ -449,7 +475,7 @@ export class Lease {
       const slot = this.slot;
       if (!slot || slot.dead) throw new WorkerGone();
       try {
-        return await Promise.race([fn(slot.api), slot.died]);
+        return await call(slot, fn(slot.api));
       } catch (e) {
         if (slot.dead) throw new WorkerGone();
         throw e;

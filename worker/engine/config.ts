@@ -46,7 +46,7 @@ export const DEFAULTS: ResolvedOptions = {
 function bad(name: string, want: string, v: unknown): never {
   throw new EngineError(
     'bad-config',
-    `${name} must be ${want}, found ${JSON.stringify(v) ?? String(v)}`,
+    `${name} must be ${want}, found ${typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v))}`,
   );
 }
 
