@@ -83,6 +83,35 @@ export interface Score {
   /** Scored (origin, step) pairs, and those at step 1. */
   pairs: number;
   pairs1: number;
+  /** Per horizon step: pairs with an interval, and those whose value fell inside it. */
+  withK: Float64Array;
+  insideK: Float64Array;
+}
+
+/** A recording made elsewhere (the Python peer): forecasts only, no intervals, always ready. */
+export function recordingOf(
+  method: string,
+  mean: Float64Array,
+  origins: number,
+  h: number,
+  ms: number,
+  note: string,
+): Recording {
+  if (mean.length !== origins * h) {
+    throw new Error(`${method}: ${mean.length} forecasts, expected ${origins} x ${h}`);
+  }
+  return {
+    method,
+    origins,
+    h,
+    mean,
+    lower: new Float64Array(origins * h).fill(NaN),
+    upper: new Float64Array(origins * h).fill(NaN),
+    ready: new Uint8Array(origins).fill(1),
+    inspected: new Float64Array(origins).fill(NaN),
+    ms,
+    note,
+  };
 }
 
 /**
@@ -151,6 +180,8 @@ export function score(
     coverage1: withInterval[0] > 0 ? inside[0] / withInterval[0] : NaN,
     pairs,
     pairs1: count[0],
+    withK: withInterval,
+    insideK: inside,
   };
 }
 

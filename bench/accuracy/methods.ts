@@ -1,13 +1,16 @@
 // The methods compared by the accuracy benchmark, behind one online interface: they see the
 // series only through push(), one value at a time, and forecast the next h values from what
-// they have seen. Our Forecaster is wrapped in bench/accuracy/ours.ts.
+// they have seen. Our Forecaster is wrapped in bench/accuracy/ours.ts; statsmodels' Holt-Winters
+// runs in a Python subprocess (bench/accuracy/python-peer.ts).
+//
+// The baselines are given each series' known season lengths (Series.periods), as a user who
+// knows the data would configure them; a season is used once the history holds two of it.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AutoETS, initSync as initEts } from '@bsull/augurs/ets';
 import { MSTL, initSync as initMstl } from '@bsull/augurs/mstl';
-import { detectSeason as engineDetectSeason } from '../../worker/engine';
 
 export interface MethodForecast {
   /** Each of length h: the forecasts of the next h values. */
@@ -70,12 +73,9 @@ export class Naive implements Method {
   }
 }
 
-/** The season length to use once `seen` values have been seen (0: none). */
-export type SeasonAt = (seen: number) => number;
-
 /**
- * The value one season earlier, y[t+k] = y[t+k-m*ceil(k/m)], with the season m in force at t
- * (see seasonSchedule); with no season (or less than one season seen), the naive forecast.
+ * The value one season earlier, y[t+k] = y[t+k-m*ceil(k/m)] with the series' primary season m;
+ * with no season (or less than one season seen), the naive forecast.
  */
 export class SeasonalNaive implements Method {
   readonly name = 'snaive';
@@ -83,7 +83,7 @@ export class SeasonalNaive implements Method {
   private readonly mean: Float64Array;
   constructor(
     h: number,
-    private readonly season: SeasonAt,
+    private readonly m: number,
   ) {
     this.mean = new Float64Array(h);
   }
@@ -93,7 +93,7 @@ export class SeasonalNaive implements Method {
   forecast(): MethodForecast {
     const n = this.hist.length;
     const t = n - 1;
-    const m = this.season(n);
+    const m = this.m;
     for (let k = 1; k <= this.mean.length; k++) {
       const back = m >= 2 && n >= m ? m * Math.ceil(k / m) : k; // t + k - back <= t
       this.mean[k - 1] = this.hist.at(t + k - back);
@@ -118,8 +118,8 @@ export function initAugurs(): void {
 
 /**
  * Grafana's augurs, refitted every `every` samples on everything seen so far: MSTL with an
- * AutoETS trend model when there is a season at the time of the fit (and at least two seasons
- * of data, which STL needs), AutoETS alone ("ZZN": error, trend and no season chosen by AICc) otherwise. Between
+ * AutoETS trend model on the series' seasons that the history holds at least twice (STL needs
+ * two), AutoETS alone ("ZZN": error, trend and no season chosen by AICc) when none fits. Between
  * refits it forecasts from the latest fit at the longer leads: at `d` samples after the fit,
  * steps d+1..d+h of the fit's forecast. If a fit fails, the previous one is kept (or the
  * naive forecast is used until a fit succeeds).
@@ -138,10 +138,11 @@ export class Augurs implements Method {
   mstlFits = 0;
   failures = 0;
   private lastError = '';
+  private lastPeriods = '-';
 
   constructor(
     private readonly h: number,
-    private readonly season: SeasonAt,
+    private readonly periods: readonly number[],
     private readonly every: number,
     private readonly level = 0.8,
   ) {
@@ -158,11 +159,11 @@ export class Augurs implements Method {
   private refit(): void {
     const y = this.hist.view();
     const horizon = this.every + this.h;
-    const period = this.season(y.length);
-    const mstl = period >= 2 && y.length >= 2 * period + 1;
+    const periods = this.periods.filter((p) => p >= 2 && y.length >= 2 * p + 1);
+    this.lastPeriods = periods.join('+') || '-';
     try {
-      if (mstl) {
-        const m = MSTL.ets([period]);
+      if (periods.length > 0) {
+        const m = MSTL.ets(periods);
         try {
           m.fit(y);
           const f = m.predict(horizon, this.level);
@@ -215,39 +216,8 @@ export class Augurs implements Method {
 
   note(): string {
     const kind = this.mstlFits === this.fits ? 'MSTL' : this.mstlFits === 0 ? 'ETS' : 'ETS->MSTL';
-    let s = `${kind}, ${this.fits} fits`;
+    let s = `${kind} (seasons ${this.lastPeriods}), ${this.fits} fits`;
     if (this.failures > 0) s += `, ${this.failures} failed (${this.lastError})`;
     return s;
   }
-}
-
-/**
- * The season length of a series, by the autocorrelation of its first differences (differencing
- * removes a trend that would otherwise dominate the ACF): the lag in 2..maxLag with the highest
- * ACF among the local maxima, if at least `threshold`; 0 if none. maxLag is half the number of
- * differences, so the chosen season fits at least twice into the data it was detected on.
- */
-export function detectSeason(
-  y: ArrayLike<number>,
-  periods = 2,
-  threshold = 0.3,
-  maxLagCap = 400,
-): number {
-  // the engine's own detector, so the baselines find seasons the same way
-  return engineDetectSeason((i) => y[i], 0, y.length, maxLagCap, threshold, periods);
-}
-
-/**
- * The season in force after each number of samples seen, detected online: re-detected on all
- * the values seen so far every `every` samples from `from` on (a causal schedule: the season at
- * n depends on y[0..n) only). Returns a lookup for seen >= from.
- */
-export function seasonSchedule(y: Float64Array, from: number, every: number): SeasonAt {
-  const at = new Int32Array(y.length + 1);
-  let m = 0;
-  for (let n = from; n <= y.length; n++) {
-    if ((n - from) % every === 0) m = detectSeason(y.subarray(0, n));
-    at[n] = m;
-  }
-  return (seen) => at[Math.min(seen, y.length)];
 }
