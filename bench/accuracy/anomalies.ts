@@ -183,7 +183,7 @@ function inject(
   return { values: y, events };
 }
 
-function seededStreams(quick: boolean): Stream[] {
+export function seededStreams(quick: boolean): Stream[] {
   const n = quick ? 1500 : CLEAN_LENGTH;
   const ni = quick ? 1500 : INJECTED_LENGTH;
   const bases = quick ? BASES.filter((b) => b.name === 'daily48' || b.name === 'walk') : BASES;
@@ -210,7 +210,7 @@ function seededStreams(quick: boolean): Stream[] {
   return out;
 }
 
-function labelledStreams(quick: boolean): Stream[] {
+export function labelledStreams(quick: boolean): Stream[] {
   const out: Stream[] = [];
   for (const m of sensorMotes()) {
     for (const v of ['temperature', 'humidity'] as const) {
