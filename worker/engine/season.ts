@@ -355,6 +355,9 @@ class Work {
       }
     }
     if (best === 0 || !(bestZ >= zCrit)) return 0;
+    // a significant but negligible best (long noise, a tiny cycle) is not worth refining: the
+    // refined period's strength is close to the best's
+    if (!(this.strength[best] >= 0.5 * minStrength)) return 0;
     let m = best;
     // harmonics: the smallest d with m = k d (k >= 2) within the refinement's precision that is
     // significant and explains most of what m explains (a weekly 168 that is mostly a daily 24,
@@ -563,6 +566,34 @@ class Work {
         best = m;
       }
     };
+    if (H === 1 && hi - lo > 8) {
+      // one harmonic: a single peak within a third of a bin, so a golden-section search
+      const fit = (m: number): number => (skip(m) ? -Infinity : this.harmonicFit(m, H));
+      let a = lo;
+      let b = hi;
+      let c = Math.round(b - 0.618 * (b - a));
+      let d = Math.round(a + 0.618 * (b - a));
+      let fc = fit(c);
+      let fd = fit(d);
+      while (b - a > 4) {
+        if (fc >= fd) {
+          b = d;
+          d = c;
+          fd = fc;
+          c = Math.round(b - 0.618 * (b - a));
+          fc = c === d ? fd : fit(c);
+        } else {
+          a = c;
+          c = d;
+          fc = fd;
+          d = Math.round(a + 0.618 * (b - a));
+          fd = d === c ? fc : fit(d);
+        }
+      }
+      for (let m = a; m <= b; m++) visit(m);
+      return best;
+    }
+    // several harmonics: their narrower peaks could trap a bracketing search; a grid
     for (let m = m0 - g * Math.floor((m0 - lo) / g); m <= hi; m += g) visit(m);
     const c = best;
     for (let m = c - g + 1; m < c + g; m++) visit(m);
@@ -706,27 +737,29 @@ class Work {
       hi > lo ? ((pre[lq + a] - pre[lq - b] + w * (x[lq - h] + x[lq + h])) * inv - tLo) / q : 0;
     const slopeHi =
       hi > lo ? (tHi - (pre[hq + a] - pre[hq - b] + w * (x[hq - h] + x[hq + h])) * inv) / q : 0;
+    // r, by segment (no branch in the loops)
+    for (let t = 0; t < lo; t++) r[t] = x[t] - (tLo + (t - lo) * slopeLo);
+    if (odd) for (let t = lo; t <= hi; t++) r[t] = x[t] - (pre[t + a] - pre[t - b]) * inv;
+    else
+      for (let t = lo; t <= hi; t++)
+        r[t] = x[t] - (pre[t + a] - pre[t - b] + 0.5 * (x[t - h] + x[t + h])) * inv;
+    for (let t = hi + 1; t < n; t++) r[t] = x[t] - (tHi + (t - hi) * slopeHi);
+    // phase totals and sums
+    const K = Math.floor(n / m);
+    const q0 = n - K * m; // phases below q0 have K + 1 samples
     for (let k = 0; k < m; k++) {
       tot[k] = 0;
       tot2[k] = 0;
-      cnt[k] = 0;
+      cnt[k] = k < q0 ? K + 1 : K;
     }
     let sr = 0;
     let srr = 0;
     let s1 = 0;
     let prev = 0;
     for (let t = 0, k = 0; t < n; t++) {
-      const trend =
-        t < lo
-          ? tLo + (t - lo) * slopeLo
-          : t > hi
-            ? tHi + (t - hi) * slopeHi
-            : (pre[t + a] - pre[t - b] + w * (x[t - h] + x[t + h])) * inv;
-      const v = x[t] - trend;
-      r[t] = v;
+      const v = r[t];
       tot[k] += v;
       tot2[k] += xd[t];
-      cnt[k] += 1;
       sr += v;
       srr += v * v;
       s1 += v * prev;
