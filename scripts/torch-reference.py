@@ -33,6 +33,20 @@ lstm.json
     w.r.t. "input", "h0", "c0" and every parameter ("params"). When no
     initial state was passed, grads.h0/grads.c0 are the gradient w.r.t. a
     zero initial state.
+recurrent.json
+    {"torch": version, "cases": [...]}: torch.nn.LSTM and torch.nn.GRU in
+    PyTorch's batched shapes and with the arguments lstm.json leaves out.
+    Every case: "kind" ("lstm" or "gru"), "config" {inputSize, hiddenSize,
+    numLayers, bias, batchFirst, bidirectional, projSize (LSTM only)},
+    "batch" (N, or null for an unbatched (L, H_in) input), "stateDict",
+    "input" ((L, N, H_in), (N, L, H_in) with batchFirst, or (L, H_in)),
+    "h0" (D*num_layers, N, H_out) and for the LSTM "c0" (D*num_layers, N,
+    H_cell) -- without the N axis when unbatched -- or null for no initial
+    state, "output", "hn" (and "cn"), upstream gradients "dOutput", "dHn"
+    (and "dCn"), and "grads" of (output*dOutput).sum() + (hn*dHn).sum()
+    (+ (cn*dCn).sum()) w.r.t. "input", "h0" ("c0") and every parameter,
+    as in lstm.json. H_out is proj_size when proj_size > 0, else
+    hidden_size; H_cell is hidden_size.
 linear.json
     "cases": torch.nn.Linear forward/backward on (T, in) inputs, grads of
     (output*dOutput).sum(); "lossCases": mse / l1 / huber (delta 1.0, 0.5),
@@ -303,6 +317,167 @@ def lstm_fixture():
         "torch": torch.__version__,
         "cases": [lstm_case(*c) for c in LSTM_CASES],
     }
+
+
+# --------------------------------------------------------------------------
+# recurrent.json
+# --------------------------------------------------------------------------
+
+# (name, seed, kind, T, N or None, I, H, numLayers, bias, bidirectional,
+#  batch_first, proj_size, with initial state)
+RECURRENT_CASES = [
+    ("lstm_n3_l1_state", 501, "lstm", 6, 3, 3, 5, 1, True, False, False, 0, True),
+    ("lstm_n3_batchfirst_l2_nostate", 502, "lstm", 6, 3, 3, 5, 2, True, False, True, 0, False),
+    ("lstm_n1_batchfirst_bi_l2_state", 503, "lstm", 6, 1, 3, 4, 2, True, True, True, 0, True),
+    ("lstm_n3_bi_l3_nobias_nostate", 504, "lstm", 5, 3, 2, 4, 3, False, True, False, 0, False),
+    ("lstm_proj3_unbatched_l1_state", 505, "lstm", 6, None, 3, 5, 1, True, False, False, 3, True),
+    ("lstm_proj2_n3_batchfirst_bi_l2_state", 506, "lstm", 6, 3, 3, 5, 2, True, True, True, 2, True),
+    ("lstm_proj3_n3_l3_nobias_nostate", 507, "lstm", 5, 3, 2, 6, 3, False, False, False, 3, False),
+    ("lstm_proj4_n2_t200_l2_state", 508, "lstm", 200, 2, 2, 8, 2, True, False, False, 4, True),
+    ("gru_unbatched_l1_state", 601, "gru", 7, None, 3, 5, 1, True, False, False, 0, True),
+    ("gru_unbatched_l3_nobias_state", 602, "gru", 7, None, 3, 5, 3, False, False, False, 0, True),
+    ("gru_unbatched_bi_l2_nostate", 603, "gru", 6, None, 3, 4, 2, True, True, False, 0, False),
+    ("gru_n3_l1_state", 604, "gru", 6, 3, 3, 5, 1, True, False, False, 0, True),
+    ("gru_n3_batchfirst_l2_nostate", 605, "gru", 6, 3, 3, 5, 2, True, False, True, 0, False),
+    ("gru_n1_bi_l2_state", 606, "gru", 6, 1, 3, 4, 2, True, True, False, 0, True),
+    ("gru_n3_batchfirst_bi_l3_nobias_state", 607, "gru", 5, 3, 2, 4, 3, False, True, True, 0, True),
+    ("gru_n2_t200_l2_state", 608, "gru", 200, 2, 2, 8, 2, True, False, False, 0, True),
+]
+
+
+def recurrent_case(name, seed, kind, T, N, I, H, num_layers, bias, bidirectional, batch_first, proj, with_state):
+    torch.manual_seed(seed)
+    D = 2 if bidirectional else 1
+    if kind == "lstm":
+        module = torch.nn.LSTM(
+            input_size=I,
+            hidden_size=H,
+            num_layers=num_layers,
+            bias=bias,
+            batch_first=batch_first,
+            dropout=0.0,
+            bidirectional=bidirectional,
+            proj_size=proj,
+        )
+    else:
+        module = torch.nn.GRU(
+            input_size=I,
+            hidden_size=H,
+            num_layers=num_layers,
+            bias=bias,
+            batch_first=batch_first,
+            dropout=0.0,
+            bidirectional=bidirectional,
+        )
+    H_out = proj if proj > 0 else H
+    batch = () if N is None else (N,)
+    if N is None:
+        x = randn(T, I)
+    elif batch_first:
+        x = randn(N, T, I)
+    else:
+        x = randn(T, N, I)
+    h_shape = (D * num_layers,) + batch + (H_out,)
+    c_shape = (D * num_layers,) + batch + (H,)
+    h0 = randn(*h_shape) * 0.5 if with_state else torch.zeros(*h_shape)
+    c0 = randn(*c_shape) * 0.5 if with_state else torch.zeros(*c_shape)
+    out_shape = (T, D * H_out) if N is None else ((N, T, D * H_out) if batch_first else (T, N, D * H_out))
+    d_out = randn(*out_shape)
+    d_hn = randn(*h_shape)
+    d_cn = randn(*c_shape)
+
+    def run(pass_state):
+        module.zero_grad(set_to_none=True)
+        xi = x.clone().requires_grad_(True)
+        hi = h0.clone().requires_grad_(True)
+        ci = c0.clone().requires_grad_(True)
+        if kind == "lstm":
+            out, (hn, cn) = module(xi, (hi, ci)) if pass_state else module(xi)
+            loss = (out * d_out).sum() + (hn * d_hn).sum() + (cn * d_cn).sum()
+        else:
+            out, hn = module(xi, hi) if pass_state else module(xi)
+            cn = None
+            loss = (out * d_out).sum() + (hn * d_hn).sum()
+        loss.backward()
+        params = {n: p.grad.clone() for n, p in module.named_parameters()}
+        return out.detach(), hn.detach(), cn, xi.grad, hi.grad, ci.grad, params
+
+    out, hn, cn, gx, gh, gc, gp = run(True)
+    if not with_state:
+        out2, hn2, _, gx2, _, _, gp2 = run(False)
+        assert torch.equal(out, out2) and torch.equal(hn, hn2) and torch.equal(gx, gx2)
+        assert all(torch.equal(gp[k], gp2[k]) for k in gp)
+    assert list(module.state_dict().keys()) == list(gp.keys())
+    assert list(out.shape) == list(out_shape) and list(hn.shape) == list(h_shape)
+
+    config = {
+        "inputSize": I,
+        "hiddenSize": H,
+        "numLayers": num_layers,
+        "bias": bias,
+        "batchFirst": batch_first,
+        "bidirectional": bidirectional,
+    }
+    if kind == "lstm":
+        config["projSize"] = proj
+    case = {
+        "name": name,
+        "kind": kind,
+        "config": config,
+        "batch": N,
+        "stateDict": state_dict_lists(module),
+        "input": L(x),
+        "h0": L(h0) if with_state else None,
+    }
+    if kind == "lstm":
+        case["c0"] = L(c0) if with_state else None
+    case["output"] = L(out)
+    case["hn"] = L(hn)
+    if kind == "lstm":
+        case["cn"] = L(cn.detach())
+    case["dOutput"] = L(d_out)
+    case["dHn"] = L(d_hn)
+    if kind == "lstm":
+        case["dCn"] = L(d_cn)
+    grads = {"input": L(gx), "h0": L(gh)}
+    if kind == "lstm":
+        grads["c0"] = L(gc)
+    grads["params"] = {k: L(v) for k, v in gp.items()}
+    case["grads"] = grads
+    return case
+
+
+def recurrent_fixture():
+    return {
+        "torch": torch.__version__,
+        "cases": [recurrent_case(*c) for c in RECURRENT_CASES],
+    }
+
+
+def check_recurrent(fx):
+    assert fx["torch"] == torch.__version__
+    names = [c["name"] for c in fx["cases"]]
+    assert len(set(names)) == len(names)
+    for case in fx["cases"]:
+        cfg = case["config"]
+        lstm = case["kind"] == "lstm"
+        D = 2 if cfg["bidirectional"] else 1
+        H = cfg["hiddenSize"]
+        P = cfg.get("projSize", 0) or H
+        rows = D * cfg["numLayers"]
+        N = case["batch"]
+        batch = [] if N is None else [N]
+        assert shape(case["hn"]) == [rows] + batch + [P], case["name"]
+        assert shape(case["grads"]["h0"]) == [rows] + batch + [P]
+        if lstm:
+            assert shape(case["cn"]) == [rows] + batch + [H]
+            assert shape(case["grads"]["c0"]) == [rows] + batch + [H]
+        assert shape(case["output"]) == shape(case["dOutput"])
+        assert shape(case["grads"]["input"]) == shape(case["input"])
+        assert list(case["stateDict"]) == list(case["grads"]["params"])
+        if lstm and cfg["projSize"] > 0:
+            assert shape(case["stateDict"]["weight_hr_l0"]) == [P, H]
+        assert not lstm or "weight_hr_l0" in case["stateDict"] or cfg["projSize"] == 0
 
 
 # --------------------------------------------------------------------------
@@ -782,6 +957,7 @@ def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     fixtures = [
         ("lstm.json", lstm_fixture, check_lstm),
+        ("recurrent.json", recurrent_fixture, check_recurrent),
         ("linear.json", linear_fixture, check_linear),
         ("optim.json", optim_fixture, check_optim),
         ("train-step.json", train_step_fixture, check_train_step),

@@ -27,6 +27,35 @@ export interface LstmCase {
   grads: { input: Matrix; h0: Matrix | null; c0: Matrix | null; params: Record<string, Param> };
 }
 
+type Tensor = number[][] | number[][][];
+
+/** A case of recurrent.json: torch.nn.LSTM or torch.nn.GRU in PyTorch's (batched) shapes. */
+export interface RecurrentCase {
+  name: string;
+  kind: 'lstm' | 'gru';
+  config: {
+    inputSize: number;
+    hiddenSize: number;
+    numLayers: number;
+    bias: boolean;
+    batchFirst: boolean;
+    bidirectional: boolean;
+    projSize?: number;
+  };
+  batch: number | null; // null: an unbatched (L, H_in) input
+  stateDict: Record<string, Param>;
+  input: Tensor;
+  h0: Tensor | null;
+  c0?: Tensor | null;
+  output: Tensor;
+  hn: Tensor;
+  cn?: Tensor;
+  dOutput: Tensor;
+  dHn: Tensor;
+  dCn?: Tensor;
+  grads: { input: Tensor; h0: Tensor; c0?: Tensor; params: Record<string, Param> };
+}
+
 export interface LinearCase {
   name: string;
   config: { inFeatures: number; outFeatures: number; bias: boolean };
@@ -84,6 +113,7 @@ function load<T>(name: string): T {
 }
 
 export const lstmFixture = load<{ torch: string; cases: LstmCase[] }>('lstm.json');
+export const recurrentFixture = load<{ torch: string; cases: RecurrentCase[] }>('recurrent.json');
 export const linearFixture = load<{ cases: LinearCase[]; lossCases: LossCase[] }>('linear.json');
 export const optimFixture = load<{ cases: OptimCase[]; clipCases: ClipCase[] }>('optim.json');
 export const trainStepFixture = load<TrainStepFixture>('train-step.json');

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  GRU,
   huberLoss,
   l1Loss,
   Linear,
@@ -196,4 +197,121 @@ describe('Linear and loss gradients agree with finite differences', () => {
     const grad = Float64Array.from(arena.grad);
     expect(checkAgainstFD(loss, arena.data as Float64Array, grad)).toBeLessThan(TOL);
   });
+});
+
+// The batched hot path, projections and the GRU: loss = Σ output*dy + Σ h_n*dhn (+ Σ c_n*dcn)
+// over B sequences, with the same dropout mask every time.
+interface BatchedCase {
+  label: string;
+  kind: 'lstm' | 'gru';
+  opts: LSTMOptions;
+  B: number;
+  batchFirst: boolean;
+}
+
+const batchedCases: BatchedCase[] = [
+  {
+    label: 'LSTM projSize 2',
+    kind: 'lstm',
+    opts: { inputSize: 3, hiddenSize: 4, projSize: 2 },
+    B: 1,
+    batchFirst: false,
+  },
+  {
+    label: 'LSTM projSize 2, bidirectional, 2 layers, B = 3, batch-first',
+    kind: 'lstm',
+    opts: { inputSize: 2, hiddenSize: 4, projSize: 2, numLayers: 2, bidirectional: true },
+    B: 3,
+    batchFirst: true,
+  },
+  {
+    label: 'LSTM 2 layers, dropout 0.3, B = 3, time-major',
+    kind: 'lstm',
+    opts: { inputSize: 2, hiddenSize: 3, numLayers: 2, dropout: 0.3 },
+    B: 3,
+    batchFirst: false,
+  },
+  {
+    label: 'GRU 1 layer',
+    kind: 'gru',
+    opts: { inputSize: 3, hiddenSize: 4 },
+    B: 1,
+    batchFirst: false,
+  },
+  {
+    label: 'GRU 3 layers, no bias, B = 3',
+    kind: 'gru',
+    opts: { inputSize: 2, hiddenSize: 3, numLayers: 3, bias: false },
+    B: 3,
+    batchFirst: false,
+  },
+  {
+    label: 'GRU bidirectional, 2 layers, dropout 0.5, B = 2, batch-first',
+    kind: 'gru',
+    opts: { inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: true, dropout: 0.5 },
+    B: 2,
+    batchFirst: true,
+  },
+];
+
+describe('batched, projected and GRU gradients agree with finite differences (float64)', () => {
+  for (const bc of batchedCases) {
+    it(`${bc.label}: every parameter block, the input and the initial state (tol ${TOL})`, () => {
+      const { opts, B, batchFirst } = bc;
+      const D = opts.bidirectional ? 2 : 1;
+      const L = opts.numLayers ?? 1;
+      const H = opts.hiddenSize;
+      const P = opts.projSize || H;
+      const T = 5;
+      const prng = new Prng(6);
+      const x = randn(prng, T * B * opts.inputSize);
+      const h0 = randn(prng, D * L * B * P);
+      const c0 = randn(prng, D * L * B * H);
+      const dy = randn(prng, T * B * D * P);
+      const dhn = randn(prng, D * L * B * P);
+      const dcn = randn(prng, D * L * B * H);
+      const lstm = bc.kind === 'lstm' ? new LSTM({ ...opts, seed: 12, dtype: 'float64' }) : null;
+      const { projSize: _p, ...gruOpts } = opts;
+      const gru = bc.kind === 'gru' ? new GRU({ ...gruOpts, seed: 12, dtype: 'float64' }) : null;
+      const model = (lstm ?? gru)!;
+      const loss = (): number => {
+        model.reseed(99);
+        if (lstm) lstm.forwardBatch(x, T, B, h0, c0, true, batchFirst);
+        else gru!.forwardBatch(x, T, B, h0, true, batchFirst);
+        let s = 0;
+        for (let i = 0; i < T * B * D * P; i++) s += model.output[i] * dy[i];
+        for (let i = 0; i < D * L * B * P; i++) s += model.hn[i] * dhn[i];
+        if (lstm) for (let i = 0; i < D * L * B * H; i++) s += lstm.cn[i] * dcn[i];
+        return s;
+      };
+      loss();
+      model.arena.zeroGrad();
+      if (lstm) lstm.backwardBatch(dy, T, B, dhn, dcn);
+      else gru!.backwardBatch(dy, T, B, dhn);
+      const grad = Float64Array.from(model.arena.grad);
+      const dx = Float64Array.from(model.dinput.subarray(0, T * B * opts.inputSize));
+      const dh0 = Float64Array.from(model.dh0.subarray(0, D * L * B * P));
+      const dc0 = lstm ? Float64Array.from(lstm.dc0.subarray(0, D * L * B * H)) : null;
+      const data = model.arena.data as Float64Array;
+      for (const e of model.arena.entries) {
+        const view = data.subarray(e.offset, e.offset + e.size);
+        const worst = checkAgainstFD(loss, view, grad.subarray(e.offset, e.offset + e.size));
+        expect(
+          worst,
+          `${e.name}: max |numeric - analytic| = ${worst.toExponential(2)}`,
+        ).toBeLessThan(TOL);
+      }
+      const blocks: [string, Float64Array, Float64Array][] = [
+        ['input', x, dx],
+        ['h0', h0, dh0],
+      ];
+      if (dc0) blocks.push(['c0', c0, dc0]);
+      for (const [name, v, g] of blocks) {
+        const worst = checkAgainstFD(loss, v, g);
+        expect(worst, `${name}: max |numeric - analytic| = ${worst.toExponential(2)}`).toBeLessThan(
+          TOL,
+        );
+      }
+    });
+  }
 });

@@ -8,14 +8,28 @@ export {
   LSTM,
   lstmLayerForward,
   lstmLayerBackward,
-  matvec,
-  transpose,
   type BackwardScratch,
   type LSTMOptions,
   type LSTMState,
   type LSTMGradients,
   type ParamSlot,
 } from './lstm';
+export {
+  GRU,
+  gruLayerForward,
+  gruLayerBackward,
+  type GRUBackwardScratch,
+  type GRUOptions,
+  type GRUGradients,
+} from './gru';
+export {
+  matvec,
+  matvecBatch,
+  transpose,
+  transposeSeq,
+  type RecurrentOptions,
+  type Seq,
+} from './recurrent';
 export { Linear, linearForward, linearBackward, type LinearOptions } from './linear';
 export { mseLoss, l1Loss, huberLoss } from './loss';
 export {

@@ -1,39 +1,54 @@
-// LSTM with exactly torch.nn.LSTM's semantics: forward, and backward through time.
+// LSTM with exactly torch.nn.LSTM's semantics: forward, and backward through time, batched.
 //
-// T = sequence length, I = input size of a layer (inputSize for layer 0, D*H above it),
-// H = hidden size, G = 4H gate rows in PyTorch's order (i, f, g, o), L = layers, D = directions.
+// T = sequence length, B = batch (PyTorch's N), I = input size of a layer (inputSize for layer 0,
+// D*P above it), H = hidden size, P = projSize or H (the size of h), G = 4H gate rows in
+// PyTorch's order (i, f, g, o), L = layers, D = directions.
 //
 // For one layer and direction, with x_t that layer's input at time t:
 //   z   = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh        // (G)
 //   i = σ(z_i)   f = σ(z_f)   g = tanh(z_g)   o = σ(z_o)
-//   c_t = f * c_{t-1} + i * g
-//   h_t = o * tanh(c_t)
+//   c_t = f * c_{t-1} + i * g                          // (H)
+//   m_t = o * tanh(c_t)                                // (H)
+//   h_t = m_t, or W_hr m_t with projSize > 0           // (P)
 // The reverse direction runs the same recurrence from t = T-1 down to 0; its "step s" is time
 // T-1-s. A layer's output at time t is [h_forward_t | h_reverse_t]; in training, dropout with
 // probability p multiplies every layer's output but the last by a mask scaled by 1/(1-p).
+// The B sequences of a batch are independent; the kernels run them together so that every
+// weight is read once per step for all of them.
 //
 // Parameters, per layer k and direction, in PyTorch's state_dict order and shapes:
-//   weight_ih_l{k}{_reverse}  (G, I)   weight_hh_l{k}{_reverse}  (G, H)
+//   weight_ih_l{k}{_reverse}  (G, I)   weight_hh_l{k}{_reverse}  (G, P)
 //   bias_ih_l{k}{_reverse}    (G)      bias_hh_l{k}{_reverse}    (G)
+//   weight_hr_l{k}{_reverse}  (P, H)   with projSize > 0 only
 // Initialisation as PyTorch's: every parameter uniform in ±1/sqrt(H), in that order.
 //
-// The hot path (forwardSeq, backwardSeq, stepForward) works on preallocated typed arrays and
-// allocates nothing once the caches are as long as the longest sequence seen.
+// The hot path (forwardBatch, backwardBatch, their B = 1 forms forwardSeq and backwardSeq, and
+// stepForward) works on preallocated typed arrays and allocates nothing once the caches are as
+// large as the largest T*B and B seen.
 
 import { CoreError } from './errors';
-import { readNested, shapeOf, toMatrix, type Nested } from './nested';
-import { allocFloats, ParamArena, type DType, type Floats } from './params';
+import { type Nested } from './nested';
+import { allocFloats, ParamArena, type Floats } from './params';
 import { Prng } from './prng';
+import {
+  applyDropoutMask,
+  layoutOut,
+  matvec,
+  matvecBatch,
+  readSequence,
+  readSequenceGrad,
+  readState,
+  sequenceOut,
+  stateOut,
+  transpose,
+  transposeSeq,
+  validateOptions,
+  type RecurrentOptions,
+  type Seq,
+} from './recurrent';
 
-export interface LSTMOptions {
-  inputSize: number;
-  hiddenSize: number;
-  numLayers?: number; // default 1
-  bias?: boolean; // default true
-  dropout?: number; // between layers, in training only; default 0
-  bidirectional?: boolean; // default false
-  seed?: number; // of the initialisation and the dropout masks; default 0
-  dtype?: DType; // storage of parameters and caches; default 'float64' when the LSTM owns its arena
+export interface LSTMOptions extends RecurrentOptions {
+  projSize?: number; // > 0: h = W_hr m of this size (torch.nn.LSTM's proj_size); default 0
 }
 
 /** Where a module keeps its parameters: a shared arena and a name prefix ('lstm.'). */
@@ -43,238 +58,234 @@ export interface ParamSlot {
 }
 
 export interface LSTMState {
-  h: Nested; // (D*L, H)
-  c: Nested; // (D*L, H)
+  h: Nested; // (D*L, P), or (D*L, B, P) batched
+  c: Nested; // (D*L, H), or (D*L, B, H) batched
 }
 
 export interface LSTMGradients {
-  input: number[][]; // (T, inputSize)
-  h0: number[][]; // (D*L, H)
-  c0: number[][]; // (D*L, H)
+  input: Seq; // the input's shape
+  h0: Seq; // (D*L, P), or (D*L, B, P)
+  c0: Seq; // (D*L, H), or (D*L, B, H)
   params: Record<string, number[] | number[][]>;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Kernels for one layer and one direction. Outputs first, then inputs, then sizes.
-// `w` holds the parameters, addressed by offsets pWih (G, I), pWhh (G, H), pBih (G), pBhh (G);
-// pBih < 0 means the layer has no bias. Every inner loop is a dot product over contiguous
-// memory (the backward pass works on transposed copies to keep it so), four rows at a time.
-// No helper here returns a number: V8 boxes a returned double when it does not inline the call,
-// and the hot path must not allocate (test/core/alloc.test.ts).
+// Kernels for one layer and one direction over a batch. Outputs first, then inputs, then sizes.
+// `w` holds the parameters, addressed by offsets pWih (G, I), pWhh (G, P), pBih (G), pBhh (G),
+// pWhr (P, H); pBih < 0 means the layer has no bias, pWhr < 0 no projection (P = H).
+// Sequence rows are addressed by strides: row (t, b) of x starts at t*xsT + b*xsB; the caches
+// are time-major, row (s, b) at (s*B + b) * width.
 
 /**
- * y[yo + r] (+)= Σ_k A[ao + r*cols + k] * x[xo + k] for r < rows: a row-major matrix times a
- * vector, four rows at a time so each x[k] is loaded once for four products.
- */
-export function matvec(
-  y: Floats,
-  yo: number,
-  A: Floats,
-  ao: number,
-  rows: number,
-  cols: number,
-  x: Floats,
-  xo: number,
-  accumulate: boolean,
-): void {
-  let r = 0;
-  for (; r + 3 < rows; r += 4) {
-    const o0 = ao + r * cols;
-    const o1 = o0 + cols;
-    const o2 = o1 + cols;
-    const o3 = o2 + cols;
-    let a0 = 0;
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
-    for (let k = 0; k < cols; k++) {
-      const xk = x[xo + k];
-      a0 += A[o0 + k] * xk;
-      a1 += A[o1 + k] * xk;
-      a2 += A[o2 + k] * xk;
-      a3 += A[o3 + k] * xk;
-    }
-    if (accumulate) {
-      y[yo + r] += a0;
-      y[yo + r + 1] += a1;
-      y[yo + r + 2] += a2;
-      y[yo + r + 3] += a3;
-    } else {
-      y[yo + r] = a0;
-      y[yo + r + 1] = a1;
-      y[yo + r + 2] = a2;
-      y[yo + r + 3] = a3;
-    }
-  }
-  for (; r < rows; r++) {
-    const o = ao + r * cols;
-    let a = 0;
-    for (let k = 0; k < cols; k++) a += A[o + k] * x[xo + k];
-    y[yo + r] = accumulate ? y[yo + r] + a : a;
-  }
-}
-
-/** dst (cols, rows) = transpose of src[off:] (rows, cols). */
-export function transpose(dst: Floats, src: Floats, off: number, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    const so = off + r * cols;
-    for (let k = 0; k < cols; k++) dst[k * rows + r] = src[so + k];
-  }
-}
-
-/**
- * Forward through T steps. The caller puts h0 in hs[0:H] and c0 in cs[0:H].
+ * Forward through T steps. The caller puts h0 in hs[0 : B*P] and c0 in cs[0 : B*H].
  * Stores what backward needs: activated gates, every h and c, and tanh(c).
  */
 export function lstmLayerForward(
-  gates: Floats, // (T, G) out: i, f, g, o after their activations, per step
-  hs: Floats, // (T+1, H) in: hs[0] = h0; out: hs[s+1] = h after step s
-  cs: Floats, // (T+1, H) in: cs[0] = c0; out: cs[s+1] = c after step s
-  tcs: Floats, // (T, H) out: tanh(c) after step s
-  y: Floats, // out: y[t*yStride + yOff + k] = h at time t
-  yStride: number,
+  gates: Floats, // (T, B, G) out: i, f, g, o after their activations, per step
+  hs: Floats, // (T+1, B, P) in: hs[0] = h0; out: hs[s+1] = h after step s
+  cs: Floats, // (T+1, B, H) in: cs[0] = c0; out: cs[s+1] = c after step s
+  tcs: Floats, // (T, B, H) out: tanh(c) after step s
+  ms: Floats, // (B, H) scratch: m = o * tanh(c) of a step (projection only)
+  y: Floats, // out: y[t*ysT + b*ysB + yOff + k] = h at time t
+  ysT: number,
+  ysB: number,
   yOff: number,
-  x: Floats, // (T, I) layer input, by time
+  x: Floats, // layer input: row (t, b) at t*xsT + b*xsB
+  xsT: number,
+  xsB: number,
   w: Floats,
   pWih: number,
   pWhh: number,
   pBih: number,
   pBhh: number,
+  pWhr: number,
   T: number,
+  B: number,
   I: number,
   H: number,
+  P: number,
   reverse: boolean,
 ): void {
   const G = 4 * H;
+  const proj = pWhr >= 0;
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
-    const xo = t * I;
-    const go = s * G;
-    const ho = s * H; // h_{prev} and c_{prev} live at ho, this step's at ho + H
-    matvec(gates, go, w, pWih, G, I, x, xo, false); // z = W_ih x_t
-    matvec(gates, go, w, pWhh, G, H, hs, ho, true); // z += W_hh h_prev
-    if (pBih >= 0) for (let r = 0; r < G; r++) gates[go + r] += w[pBih + r] + w[pBhh + r];
-    const yo = t * yStride + yOff;
-    for (let k = 0; k < H; k++) {
-      const ig = 1 / (1 + Math.exp(-gates[go + k]));
-      const fg = 1 / (1 + Math.exp(-gates[go + H + k]));
-      const gg = Math.tanh(gates[go + 2 * H + k]);
-      const og = 1 / (1 + Math.exp(-gates[go + 3 * H + k]));
-      gates[go + k] = ig;
-      gates[go + H + k] = fg;
-      gates[go + 2 * H + k] = gg;
-      gates[go + 3 * H + k] = og;
-      const c = fg * cs[ho + k] + ig * gg;
-      cs[ho + H + k] = c;
-      const tc = Math.tanh(c);
-      tcs[ho + k] = tc;
-      const h = og * tc;
-      hs[ho + H + k] = h;
-      y[yo + k] = h;
+    const go = s * B * G;
+    const ho = s * B * P; // h_{prev} rows at ho, this step's at ho + B*P
+    const co = s * B * H;
+    matvecBatch(gates, go, G, w, pWih, G, I, x, t * xsT, xsB, B, false); // z = W_ih x_t
+    matvecBatch(gates, go, G, w, pWhh, G, P, hs, ho, P, B, true); // z += W_hh h_prev
+    for (let b = 0; b < B; b++) {
+      const gb = go + b * G;
+      const cb = co + b * H;
+      const hb = ho + (B + b) * P;
+      const yo = t * ysT + b * ysB + yOff;
+      if (pBih >= 0) for (let r = 0; r < G; r++) gates[gb + r] += w[pBih + r] + w[pBhh + r];
+      for (let k = 0; k < H; k++) {
+        const ig = 1 / (1 + Math.exp(-gates[gb + k]));
+        const fg = 1 / (1 + Math.exp(-gates[gb + H + k]));
+        const gg = Math.tanh(gates[gb + 2 * H + k]);
+        const og = 1 / (1 + Math.exp(-gates[gb + 3 * H + k]));
+        gates[gb + k] = ig;
+        gates[gb + H + k] = fg;
+        gates[gb + 2 * H + k] = gg;
+        gates[gb + 3 * H + k] = og;
+        const c = fg * cs[cb + k] + ig * gg;
+        cs[cb + B * H + k] = c;
+        const tc = Math.tanh(c);
+        tcs[cb + k] = tc;
+        const m = og * tc;
+        if (proj) {
+          ms[b * H + k] = m;
+        } else {
+          hs[hb + k] = m;
+          y[yo + k] = m;
+        }
+      }
+    }
+    if (proj) {
+      // h = W_hr m
+      matvecBatch(hs, ho + B * P, P, w, pWhr, P, H, ms, 0, H, B, false);
+      for (let b = 0; b < B; b++) {
+        const hb = ho + (B + b) * P;
+        const yo = t * ysT + b * ysB + yOff;
+        for (let k = 0; k < P; k++) y[yo + k] = hs[hb + k];
+      }
     }
   }
 }
 
-/** Scratch of lstmLayerBackward, sized for the largest layer and sequence. */
+/** Scratch of lstmLayerBackward, sized for the largest layer, T*B and B. */
 export interface BackwardScratch {
-  whhT: Floats; // (H, G) W_hh transposed
+  whhT: Floats; // (P, G) W_hh transposed
   wihT: Floats; // (I, G) W_ih transposed
-  dzT: Floats; // (G, T) dz transposed
-  hsT: Floats; // (H, T) h_prev of every step, transposed
-  xT: Floats; // (I, T) the input of every step, transposed
+  whrT: Floats; // (H, P) W_hr transposed (projection only)
+  dzT: Floats; // (G, T*B) dz transposed
+  hsT: Floats; // (P, T*B) h_prev of every step, transposed
+  xT: Floats; // (I, T*B) the input of every step, transposed
+  dhs: Floats; // (T, B, P) d loss / d h of every step (projection only)
+  dhsT: Floats; // (P, T*B) dhs transposed (projection only)
+  mT: Floats; // (H, T*B) m of every step, transposed (projection only)
+  dm: Floats; // (B, H) d loss / d m of a step (projection only)
 }
 
 /**
  * Backward through the T steps of the last lstmLayerForward with the same caches.
- * dh, dc hold d loss / d (h_n, c_n) of this direction on entry and d loss / d (h0, c0) on exit.
- * Parameter gradients and dx accumulate (+=).
+ * dh (B, P), dc (B, H) hold d loss / d (h_n, c_n) of this direction on entry and
+ * d loss / d (h0, c0) on exit. Parameter gradients and dx accumulate (+=).
  */
 export function lstmLayerBackward(
-  dx: Floats, // (T, I) out, +=
+  dx: Floats, // same layout as x, +=
   dw: Floats, // same layout as w, +=
-  dz: Floats, // (T, G) scratch: d loss / d z per step
-  dh: Floats, // (H) in/out
-  dc: Floats, // (H) in/out
-  dy: Floats, // in: dy[t*yStride + yOff + k] = d loss / d y at time t
-  yStride: number,
+  dz: Floats, // (T, B, G) scratch: d loss / d z per step
+  dh: Floats, // (B, P) in/out
+  dc: Floats, // (B, H) in/out
+  dy: Floats, // in: dy[t*ysT + b*ysB + yOff + k] = d loss / d y at time t
+  ysT: number,
+  ysB: number,
   yOff: number,
   gates: Floats,
   hs: Floats,
   cs: Floats,
   tcs: Floats,
   x: Floats,
+  xsT: number,
+  xsB: number,
   w: Floats,
   pWih: number,
   pWhh: number,
   pBih: number,
   pBhh: number,
+  pWhr: number,
   T: number,
+  B: number,
   I: number,
   H: number,
+  P: number,
   reverse: boolean,
   scratch: BackwardScratch,
 ): void {
   const G = 4 * H;
-  const { whhT, wihT, dzT, hsT, xT } = scratch;
-  transpose(whhT, w, pWhh, G, H);
+  const N = T * B;
+  const proj = pWhr >= 0;
+  const { whhT, wihT, whrT, dzT, hsT, xT, dhs, dhsT, mT, dm } = scratch;
+  transpose(whhT, w, pWhh, G, P);
+  if (proj) transpose(whrT, w, pWhr, P, H);
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
-    const go = s * G;
-    const ho = s * H;
-    const yo = t * yStride + yOff;
-    for (let k = 0; k < H; k++) {
-      const ig = gates[go + k];
-      const fg = gates[go + H + k];
-      const gg = gates[go + 2 * H + k];
-      const og = gates[go + 3 * H + k];
-      const tc = tcs[ho + k];
-      const dhk = dh[k] + dy[yo + k];
-      // forward: h = o * tanh(c); c = f * c_prev + i * g
-      const dck = dc[k] + dhk * og * (1 - tc * tc);
-      dz[go + k] = dck * gg * ig * (1 - ig); // through i = σ(z_i)
-      dz[go + H + k] = dck * cs[ho + k] * fg * (1 - fg); // through f = σ(z_f)
-      dz[go + 2 * H + k] = dck * ig * (1 - gg * gg); // through g = tanh(z_g)
-      dz[go + 3 * H + k] = dhk * tc * og * (1 - og); // through o = σ(z_o)
-      dc[k] = dck * fg; // d c_prev
+    const go = s * B * G;
+    const co = s * B * H;
+    if (proj) {
+      // forward: h = W_hr m, so d m = W_hr^T d h
+      for (let b = 0; b < B; b++) {
+        const yo = t * ysT + b * ysB + yOff;
+        const ro = (s * B + b) * P;
+        for (let k = 0; k < P; k++) dhs[ro + k] = dh[b * P + k] + dy[yo + k];
+      }
+      matvecBatch(dm, 0, H, whrT, 0, H, P, dhs, s * B * P, P, B, false);
+    }
+    for (let b = 0; b < B; b++) {
+      const gb = go + b * G;
+      const cb = co + b * H;
+      const yo = t * ysT + b * ysB + yOff;
+      for (let k = 0; k < H; k++) {
+        const ig = gates[gb + k];
+        const fg = gates[gb + H + k];
+        const gg = gates[gb + 2 * H + k];
+        const og = gates[gb + 3 * H + k];
+        const tc = tcs[cb + k];
+        const dmk = proj ? dm[b * H + k] : dh[b * H + k] + dy[yo + k];
+        // forward: m = o * tanh(c); c = f * c_prev + i * g
+        const dck = dc[b * H + k] + dmk * og * (1 - tc * tc);
+        dz[gb + k] = dck * gg * ig * (1 - ig); // through i = σ(z_i)
+        dz[gb + H + k] = dck * cs[cb + k] * fg * (1 - fg); // through f = σ(z_f)
+        dz[gb + 2 * H + k] = dck * ig * (1 - gg * gg); // through g = tanh(z_g)
+        dz[gb + 3 * H + k] = dmk * tc * og * (1 - og); // through o = σ(z_o)
+        dc[b * H + k] = dck * fg; // d c_prev
+      }
     }
     // forward: z += W_hh h_prev, so d h_prev = W_hh^T dz
-    matvec(dh, 0, whhT, 0, H, G, dz, go, false);
+    matvecBatch(dh, 0, P, whhT, 0, P, G, dz, go, G, B, false);
   }
   // forward: z_s += W_ih x_t, so dx_t += W_ih^T dz_s
   transpose(wihT, w, pWih, G, I);
   for (let s = 0; s < T; s++) {
-    const xo = (reverse ? T - 1 - s : s) * I;
-    matvec(dx, xo, wihT, 0, I, G, dz, s * G, true);
+    const t = reverse ? T - 1 - s : s;
+    matvecBatch(dx, t * xsT, xsB, wihT, 0, I, G, dz, s * B * G, G, B, true);
   }
-  // Weight gradients over all steps at once, as dot products over time:
-  // dW_ih += dz^T X, dW_hh += dz^T H_prev, db_ih = db_hh += Σ_s dz.
-  transpose(dzT, dz, 0, T, G);
-  transpose(hsT, hs, 0, T, H); // rows 0..T-1 of hs are the h_prev of steps 0..T-1
-  for (let s = 0; s < T; s++) {
-    const xo = (reverse ? T - 1 - s : s) * I;
-    for (let j = 0; j < I; j++) xT[j * T + s] = x[xo + j];
-  }
+  // Weight gradients over all steps and sequences at once, as dot products over the N = T*B
+  // rows: dW_ih += dz^T X, dW_hh += dz^T H_prev, db_ih = db_hh += Σ_n dz.
+  transpose(dzT, dz, 0, N, G);
+  transpose(hsT, hs, 0, N, P); // rows 0..N-1 of hs are the h_prev of steps 0..T-1
+  transposeSeq(xT, x, xsT, xsB, T, B, I, reverse);
   for (let r = 0; r < G; r++) {
-    const zo = r * T;
+    const zo = r * N;
     if (pBih >= 0) {
       let sum = 0;
-      for (let s = 0; s < T; s++) sum += dzT[zo + s];
+      for (let n = 0; n < N; n++) sum += dzT[zo + n];
       dw[pBih + r] += sum;
       dw[pBhh + r] += sum;
     }
-    matvec(dw, pWih + r * I, xT, 0, I, T, dzT, zo, true);
-    matvec(dw, pWhh + r * H, hsT, 0, H, T, dzT, zo, true);
+    matvec(dw, pWih + r * I, xT, 0, I, N, dzT, zo, true);
+    matvec(dw, pWhh + r * P, hsT, 0, P, N, dzT, zo, true);
+  }
+  if (proj) {
+    // forward: h = W_hr m, so dW_hr += dh^T M over the N rows
+    transpose(dhsT, dhs, 0, N, P);
+    for (let n = 0; n < N; n++)
+      for (let j = 0; j < H; j++) mT[j * N + n] = gates[n * G + 3 * H + j] * tcs[n * H + j];
+    for (let p = 0; p < P; p++) matvec(dw, pWhr + p * H, mT, 0, H, N, dhsT, p * N, true);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 
 interface DirectionCache {
-  gates: Floats; // (T, G)
-  dz: Floats; // (T, G)
-  hs: Floats; // (T+1, H)
-  cs: Floats; // (T+1, H)
-  tcs: Floats; // (T, H)
+  gates: Floats; // (T, B, G)
+  dz: Floats; // (T, B, G)
+  hs: Floats; // (T+1, B, P)
+  cs: Floats; // (T+1, B, H)
+  tcs: Floats; // (T, B, H)
 }
 
 export class LSTM {
@@ -282,77 +293,117 @@ export class LSTM {
   readonly hiddenSize: number;
   readonly numLayers: number;
   readonly bias: boolean;
+  readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
+  readonly projSize: number;
   readonly numDirections: number;
+  /** The size of h: projSize, or hiddenSize without projection. */
+  readonly outSize: number;
   readonly arena: ParamArena;
   readonly prefix: string;
   /** state_dict names without the prefix, in order. */
   readonly paramNames: readonly string[];
-  /** Dropout is applied in forward() and forwardSeq() only while training, as in PyTorch. */
+  /** Dropout is applied in forward() and forwardBatch() only while training, as in PyTorch. */
   training = true;
 
-  /** (T, D*H) the top layer's output of the last forwardSeq, in its first T*D*H entries. */
+  /** (T, B, D*P) the top layer's output of the last forward pass, time-major, at its start. */
   get output(): Floats {
     return this.outs[this.numLayers - 1];
   }
-  /** (D*L, H) h and c after the last forwardSeq. */
-  readonly hn: Floats;
-  readonly cn: Floats;
-  /** (T, inputSize) d loss / d input after the last backwardSeq. */
+  /** (D*L, B, P) h and (D*L, B, H) c after the last forward pass. */
+  get hn(): Floats {
+    return this.hnBuf;
+  }
+  get cn(): Floats {
+    return this.cnBuf;
+  }
+  /** d loss / d input after the last backward pass, in the input's layout. */
   get dinput(): Floats {
     return this.dins[0];
   }
-  /** (D*L, H) d loss / d (h0, c0) after the last backwardSeq. */
-  readonly dh0: Floats;
-  readonly dc0: Floats;
+  /** (D*L, B, P) and (D*L, B, H) d loss / d (h0, c0) after the last backward pass. */
+  get dh0(): Floats {
+    return this.dh0Buf;
+  }
+  get dc0(): Floats {
+    return this.dc0Buf;
+  }
 
   private readonly prng: Prng;
-  private readonly offsets: Int32Array; // per (layer, direction): pWih, pWhh, pBih, pBhh
-  private capacity = 0;
+  private readonly offsets: Int32Array; // per (layer, direction): pWih, pWhh, pBih, pBhh, pWhr
+  private capRows = 0; // T*B the caches hold
+  private capB = 0;
   private caches: DirectionCache[] = [];
-  private outs: Floats[] = []; // per layer (T, D*H)
-  private dropped: Floats[] = []; // per layer l > 0: (T, D*H) its input after dropout
-  private masks: Floats[] = []; // per layer l > 0: (T, D*H) mask / (1 - p)
-  private dins: Floats[] = []; // per layer: (T, I_l) d loss / d its input
-  private scratch: BackwardScratch;
-  private readonly dh: Floats; // (H) scratch
-  private readonly dc: Floats;
+  private outs: Floats[] = []; // per layer (T, B, D*P)
+  private dropped: Floats[] = []; // per layer l > 0: (T, B, D*P) its input after dropout
+  private masks: Floats[] = []; // per layer l > 0: (T, B, D*P) mask / (1 - p)
+  private dins: Floats[] = []; // per layer: d loss / d its input, in its input's layout
+  private scratch!: BackwardScratch;
+  private hnBuf!: Floats;
+  private cnBuf!: Floats;
+  private dh0Buf!: Floats;
+  private dc0Buf!: Floats;
+  private dh!: Floats; // (B, P) scratch
+  private dc!: Floats; // (B, H)
+  private ms!: Floats; // (B, H)
   private readonly stepZ: Floats; // (G) scratch of stepForward
+  private readonly stepM: Floats; // (H)
   private lastT = 0;
+  private lastB = 0;
   private lastX: Floats | null = null;
+  private lastXsT = 0;
+  private lastXsB = 0;
   private lastDropout = false;
+  private lastBatched = false; // of the convenience forward()
 
   constructor(options: LSTMOptions, slot: ParamSlot = {}) {
-    const o = validateOptions(options);
+    const o = validateOptions('LSTM', options);
+    const projSize = options.projSize ?? 0;
+    if (typeof projSize !== 'number' || !Number.isInteger(projSize) || projSize < 0) {
+      throw new CoreError(
+        'bad-config',
+        `LSTM: projSize must be an integer >= 0, found ${String(projSize)}`,
+      );
+    }
+    if (projSize >= o.hiddenSize) {
+      throw new CoreError(
+        'bad-config',
+        `LSTM: projSize must be smaller than hiddenSize (${o.hiddenSize}), found ${projSize}`,
+      );
+    }
     this.inputSize = o.inputSize;
     this.hiddenSize = o.hiddenSize;
     this.numLayers = o.numLayers;
     this.bias = o.bias;
+    this.batchFirst = o.batchFirst;
     this.dropout = o.dropout;
     this.bidirectional = o.bidirectional;
+    this.projSize = projSize;
     this.numDirections = o.bidirectional ? 2 : 1;
+    this.outSize = projSize > 0 ? projSize : o.hiddenSize;
     this.arena = slot.arena ?? new ParamArena(o.dtype ?? 'float64');
     this.prefix = slot.prefix ?? '';
     this.prng = new Prng(o.seed);
 
-    const { hiddenSize: H, numLayers: L, numDirections: D } = this;
+    const { hiddenSize: H, numLayers: L, numDirections: D, outSize: P } = this;
     const G = 4 * H;
     const names: string[] = [];
-    this.offsets = new Int32Array(L * D * 4);
+    this.offsets = new Int32Array(L * D * 5);
     for (let l = 0; l < L; l++) {
-      const I = l === 0 ? this.inputSize : D * H;
+      const I = l === 0 ? this.inputSize : D * P;
       for (let d = 0; d < D; d++) {
         const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
         const add = (name: string, shape: number[]): number => {
           names.push(name);
           return this.arena.add(this.prefix + name, shape);
         };
-        const base = (l * D + d) * 4;
+        const base = (l * D + d) * 5;
         this.offsets[base] = add(`weight_ih${sfx}`, [G, I]);
-        this.offsets[base + 1] = add(`weight_hh${sfx}`, [G, H]);
+        this.offsets[base + 1] = add(`weight_hh${sfx}`, [G, P]);
         this.offsets[base + 2] = this.bias ? add(`bias_ih${sfx}`, [G]) : -1;
         this.offsets[base + 3] = this.bias ? add(`bias_hh${sfx}`, [G]) : -1;
+        this.offsets[base + 4] = projSize > 0 ? add(`weight_hr${sfx}`, [P, H]) : -1;
       }
     }
     this.paramNames = names;
@@ -362,32 +413,28 @@ export class LSTM {
       for (let i = 0; i < e.size; i++) this.arena.data[e.offset + i] = this.prng.uniform(-k, k);
     }
     const dt = this.arena.dtype;
-    this.hn = allocFloats(dt, L * D * H);
-    this.cn = allocFloats(dt, L * D * H);
-    this.dh0 = allocFloats(dt, L * D * H);
-    this.dc0 = allocFloats(dt, L * D * H);
-    this.dh = allocFloats(dt, H);
-    this.dc = allocFloats(dt, H);
     this.stepZ = allocFloats(dt, G);
-    this.scratch = { whhT: this.dh, wihT: this.dh, dzT: this.dh, hsT: this.dh, xT: this.dh };
-    this.ensureCapacity(1);
+    this.stepM = allocFloats(dt, H);
+    this.ensureCapacity(1, 1);
   }
 
-  /** Grows the caches to hold sequences of length T (allocates only when T is a new maximum). */
-  ensureCapacity(T: number): void {
-    if (T <= this.capacity) return;
-    const cap = Math.max(T, this.capacity * 2);
+  /** Grows the caches to hold B sequences of length T (allocates only for a new maximum). */
+  ensureCapacity(T: number, B = 1): void {
+    if (T * B <= this.capRows && B <= this.capB) return;
+    const rows = Math.max(T * B, this.capRows * 2);
+    const capB = Math.max(B, this.capB);
     const dt = this.arena.dtype;
-    const { hiddenSize: H, numLayers: L, numDirections: D } = this;
+    const { hiddenSize: H, numLayers: L, numDirections: D, outSize: P } = this;
     const G = 4 * H;
+    const proj = this.projSize > 0;
     this.caches = [];
     for (let i = 0; i < L * D; i++) {
       this.caches.push({
-        gates: allocFloats(dt, cap * G),
-        dz: allocFloats(dt, cap * G),
-        hs: allocFloats(dt, (cap + 1) * H),
-        cs: allocFloats(dt, (cap + 1) * H),
-        tcs: allocFloats(dt, cap * H),
+        gates: allocFloats(dt, rows * G),
+        dz: allocFloats(dt, rows * G),
+        hs: allocFloats(dt, (rows + capB) * P),
+        cs: allocFloats(dt, (rows + capB) * H),
+        tcs: allocFloats(dt, rows * H),
       });
     }
     this.outs = [];
@@ -395,27 +442,39 @@ export class LSTM {
     this.masks = [];
     this.dins = [];
     for (let l = 0; l < L; l++) {
-      this.outs.push(allocFloats(dt, cap * D * H));
-      this.dins.push(allocFloats(dt, cap * (l === 0 ? this.inputSize : D * H)));
+      this.outs.push(allocFloats(dt, rows * D * P));
+      this.dins.push(allocFloats(dt, rows * (l === 0 ? this.inputSize : D * P)));
       const needs = l > 0 && this.dropout > 0;
-      this.dropped.push(allocFloats(dt, needs ? cap * D * H : 0));
-      this.masks.push(allocFloats(dt, needs ? cap * D * H : 0));
+      this.dropped.push(allocFloats(dt, needs ? rows * D * P : 0));
+      this.masks.push(allocFloats(dt, needs ? rows * D * P : 0));
     }
-    const maxI = Math.max(this.inputSize, L > 1 ? D * H : 0);
+    const maxI = Math.max(this.inputSize, L > 1 ? D * P : 0);
     this.scratch = {
-      whhT: allocFloats(dt, H * G),
+      whhT: allocFloats(dt, P * G),
       wihT: allocFloats(dt, maxI * G),
-      dzT: allocFloats(dt, G * cap),
-      hsT: allocFloats(dt, H * cap),
-      xT: allocFloats(dt, maxI * cap),
+      whrT: allocFloats(dt, proj ? H * P : 0),
+      dzT: allocFloats(dt, G * rows),
+      hsT: allocFloats(dt, P * rows),
+      xT: allocFloats(dt, maxI * rows),
+      dhs: allocFloats(dt, proj ? rows * P : 0),
+      dhsT: allocFloats(dt, proj ? rows * P : 0),
+      mT: allocFloats(dt, proj ? rows * H : 0),
+      dm: allocFloats(dt, proj ? capB * H : 0),
     };
-    this.capacity = cap;
+    this.hnBuf = allocFloats(dt, L * D * capB * P);
+    this.cnBuf = allocFloats(dt, L * D * capB * H);
+    this.dh0Buf = allocFloats(dt, L * D * capB * P);
+    this.dc0Buf = allocFloats(dt, L * D * capB * H);
+    this.dh = allocFloats(dt, capB * P);
+    this.dc = allocFloats(dt, capB * H);
+    this.ms = allocFloats(dt, capB * H);
+    this.capRows = rows;
+    this.capB = capB;
   }
 
   /**
-   * Forward over x (T, inputSize) from (h0, c0) (each (D*L, H), or null for zeros).
-   * Results: this.output (T, D*H), this.hn, this.cn. Keeps x by reference for backwardSeq:
-   * do not change it in between.
+   * Forward over x (T, inputSize) from (h0, c0) ((D*L, P) and (D*L, H), or null for zeros):
+   * forwardBatch with B = 1.
    */
   forwardSeq(
     x: Floats,
@@ -424,85 +483,130 @@ export class LSTM {
     c0: Floats | null,
     training = this.training,
   ): void {
-    this.ensureCapacity(T);
-    const { hiddenSize: H, numLayers: L, numDirections: D } = this;
+    this.forwardBatch(x, T, 1, h0, c0, training, false);
+  }
+
+  /**
+   * Forward over B sequences x of length T, (T, B, inputSize), or (B, T, inputSize) when
+   * batchFirst, from (h0, c0) ((D*L, B, P) and (D*L, B, H), or null for zeros).
+   * Results: this.output (T, B, D*P) time-major whatever the input's layout, this.hn, this.cn.
+   * Keeps x by reference for backwardBatch: do not change it in between.
+   */
+  forwardBatch(
+    x: Floats,
+    T: number,
+    B: number,
+    h0: Floats | null,
+    c0: Floats | null,
+    training = this.training,
+    batchFirst = this.batchFirst,
+  ): void {
+    this.ensureCapacity(T, B);
+    const { hiddenSize: H, numLayers: L, numDirections: D, outSize: P } = this;
     const w = this.arena.data;
     const drop = training && this.dropout > 0 && L > 1;
     let input = x;
+    let xsT = batchFirst ? this.inputSize : B * this.inputSize;
+    let xsB = batchFirst ? T * this.inputSize : this.inputSize;
+    this.lastXsT = xsT;
+    this.lastXsB = xsB;
     for (let l = 0; l < L; l++) {
-      const I = l === 0 ? this.inputSize : D * H;
+      const I = l === 0 ? this.inputSize : D * P;
       if (l > 0) {
         input = this.outs[l - 1];
-        if (drop) input = this.applyDropout(l, T);
+        if (drop) {
+          const n = T * B * D * P;
+          this.prng.fillUniform(this.masks[l], n);
+          applyDropoutMask(this.dropped[l], this.masks[l], input, n, this);
+          input = this.dropped[l];
+        }
+        xsT = B * D * P;
+        xsB = D * P;
       }
       for (let d = 0; d < D; d++) {
         const ld = l * D + d;
         const cache = this.caches[ld];
-        for (let k = 0; k < H; k++) {
-          cache.hs[k] = h0 ? h0[ld * H + k] : 0;
-          cache.cs[k] = c0 ? c0[ld * H + k] : 0;
-        }
-        const p = ld * 4;
+        for (let i = 0; i < B * P; i++) cache.hs[i] = h0 ? h0[ld * B * P + i] : 0;
+        for (let i = 0; i < B * H; i++) cache.cs[i] = c0 ? c0[ld * B * H + i] : 0;
+        const p = ld * 5;
         lstmLayerForward(
           cache.gates,
           cache.hs,
           cache.cs,
           cache.tcs,
+          this.ms,
           this.outs[l],
-          D * H,
-          d * H,
+          B * D * P,
+          D * P,
+          d * P,
           input,
+          xsT,
+          xsB,
           w,
           this.offsets[p],
           this.offsets[p + 1],
           this.offsets[p + 2],
           this.offsets[p + 3],
+          this.offsets[p + 4],
           T,
+          B,
           I,
           H,
+          P,
           d === 1,
         );
-        for (let k = 0; k < H; k++) {
-          this.hn[ld * H + k] = cache.hs[T * H + k];
-          this.cn[ld * H + k] = cache.cs[T * H + k];
-        }
+        for (let i = 0; i < B * P; i++) this.hnBuf[ld * B * P + i] = cache.hs[T * B * P + i];
+        for (let i = 0; i < B * H; i++) this.cnBuf[ld * B * H + i] = cache.cs[T * B * H + i];
       }
     }
     this.lastT = T;
+    this.lastB = B;
     this.lastX = x;
     this.lastDropout = drop;
   }
 
-  /**
-   * Backward through the last forwardSeq. dy (T, D*H) is d loss / d output; dhn, dcn
-   * (D*L, H, or null for zeros) are d loss / d (h_n, c_n). Parameter gradients accumulate into
-   * the arena's grad; this.dinput, this.dh0 and this.dc0 are overwritten.
-   */
+  /** backwardBatch with B = 1: dy (T, D*P), dhn (D*L, P), dcn (D*L, H). */
   backwardSeq(dy: Floats, T: number, dhn: Floats | null = null, dcn: Floats | null = null): void {
-    if (T !== this.lastT || this.lastX === null) {
+    this.backwardBatch(dy, T, 1, dhn, dcn);
+  }
+
+  /**
+   * Backward through the last forwardBatch. dy (T, B, D*P), time-major, is d loss / d output;
+   * dhn (D*L, B, P) and dcn (D*L, B, H), or null for zeros, are d loss / d (h_n, c_n).
+   * Parameter gradients accumulate into the arena's grad; this.dinput (in the input's layout),
+   * this.dh0 and this.dc0 are overwritten.
+   */
+  backwardBatch(
+    dy: Floats,
+    T: number,
+    B: number,
+    dhn: Floats | null = null,
+    dcn: Floats | null = null,
+  ): void {
+    if (T !== this.lastT || B !== this.lastB || this.lastX === null) {
       throw new CoreError(
         'bad-call',
-        `backwardSeq over ${T} steps, but the last forwardSeq ran ${this.lastT}`,
+        `backward over ${T} steps of ${B}, but the last forward ran ${this.lastT} of ${this.lastB}`,
       );
     }
-    const { hiddenSize: H, numLayers: L, numDirections: D } = this;
+    const { hiddenSize: H, numLayers: L, numDirections: D, outSize: P } = this;
     const w = this.arena.data;
     const dw = this.arena.grad;
     const { dh, dc } = this;
     let dUp = dy;
     for (let l = L - 1; l >= 0; l--) {
-      const I = l === 0 ? this.inputSize : D * H;
+      const I = l === 0 ? this.inputSize : D * P;
       const input = l === 0 ? this.lastX : this.lastDropout ? this.dropped[l] : this.outs[l - 1];
+      const xsT = l === 0 ? this.lastXsT : B * D * P;
+      const xsB = l === 0 ? this.lastXsB : D * P;
       const din = this.dins[l];
-      din.fill(0, 0, T * I);
+      din.fill(0, 0, T * B * I);
       for (let d = 0; d < D; d++) {
         const ld = l * D + d;
         const cache = this.caches[ld];
-        for (let k = 0; k < H; k++) {
-          dh[k] = dhn ? dhn[ld * H + k] : 0;
-          dc[k] = dcn ? dcn[ld * H + k] : 0;
-        }
-        const p = ld * 4;
+        for (let i = 0; i < B * P; i++) dh[i] = dhn ? dhn[ld * B * P + i] : 0;
+        for (let i = 0; i < B * H; i++) dc[i] = dcn ? dcn[ld * B * H + i] : 0;
+        const p = ld * 5;
         lstmLayerBackward(
           din,
           dw,
@@ -510,71 +614,80 @@ export class LSTM {
           dh,
           dc,
           dUp,
-          D * H,
-          d * H,
+          B * D * P,
+          D * P,
+          d * P,
           cache.gates,
           cache.hs,
           cache.cs,
           cache.tcs,
           input,
+          xsT,
+          xsB,
           w,
           this.offsets[p],
           this.offsets[p + 1],
           this.offsets[p + 2],
           this.offsets[p + 3],
+          this.offsets[p + 4],
           T,
+          B,
           I,
           H,
+          P,
           d === 1,
           this.scratch,
         );
-        for (let k = 0; k < H; k++) {
-          this.dh0[ld * H + k] = dh[k];
-          this.dc0[ld * H + k] = dc[k];
-        }
+        for (let i = 0; i < B * P; i++) this.dh0Buf[ld * B * P + i] = dh[i];
+        for (let i = 0; i < B * H; i++) this.dc0Buf[ld * B * H + i] = dc[i];
       }
       if (l > 0 && this.lastDropout) {
         // forward: dropped = out * mask
         const mask = this.masks[l];
-        for (let i = 0; i < T * D * H; i++) din[i] *= mask[i];
+        for (let i = 0; i < T * B * D * P; i++) din[i] *= mask[i];
       }
       dUp = din;
     }
   }
 
   /**
-   * One step of a unidirectional LSTM in evaluation mode, in place: h and c (L, H) hold the
-   * state before the step and after it; the top layer's new h is h[(L-1)*H : L*H].
+   * One step of a unidirectional LSTM in evaluation mode, in place: h (L, P) and c (L, H) hold
+   * the state before the step and after it; the top layer's new h is h[(L-1)*P : L*P].
    * x[xOff : xOff + inputSize] is the input. This is how a live state advances and how an
    * autoregressive forecast rolls forward; it allocates nothing.
    */
   stepForward(x: Floats, xOff: number, h: Floats, c: Floats): void {
     if (this.bidirectional)
       throw new CoreError('bad-call', 'stepForward needs a unidirectional LSTM');
-    const { hiddenSize: H, numLayers: L } = this;
+    const { hiddenSize: H, numLayers: L, outSize: P } = this;
     const G = 4 * H;
     const w = this.arena.data;
     const z = this.stepZ;
+    const m = this.stepM;
     for (let l = 0; l < L; l++) {
-      const I = l === 0 ? this.inputSize : H;
+      const I = l === 0 ? this.inputSize : P;
       const inp = l === 0 ? x : h;
-      const io = l === 0 ? xOff : (l - 1) * H;
-      const ho = l * H;
-      const pWih = this.offsets[l * 4];
-      const pWhh = this.offsets[l * 4 + 1];
-      const pBih = this.offsets[l * 4 + 2];
-      const pBhh = this.offsets[l * 4 + 3];
+      const io = l === 0 ? xOff : (l - 1) * P;
+      const ho = l * P;
+      const co = l * H;
+      const pWih = this.offsets[l * 5];
+      const pWhh = this.offsets[l * 5 + 1];
+      const pBih = this.offsets[l * 5 + 2];
+      const pBhh = this.offsets[l * 5 + 3];
+      const pWhr = this.offsets[l * 5 + 4];
       matvec(z, 0, w, pWih, G, I, inp, io, false);
-      matvec(z, 0, w, pWhh, G, H, h, ho, true);
+      matvec(z, 0, w, pWhh, G, P, h, ho, true);
       if (pBih >= 0) for (let r = 0; r < G; r++) z[r] += w[pBih + r] + w[pBhh + r];
       for (let k = 0; k < H; k++) {
         const ig = 1 / (1 + Math.exp(-z[k]));
         const fg = 1 / (1 + Math.exp(-z[H + k]));
         const og = 1 / (1 + Math.exp(-z[3 * H + k]));
-        const cv = fg * c[ho + k] + ig * Math.tanh(z[2 * H + k]);
-        c[ho + k] = cv;
-        h[ho + k] = og * Math.tanh(cv);
+        const cv = fg * c[co + k] + ig * Math.tanh(z[2 * H + k]);
+        c[co + k] = cv;
+        if (pWhr >= 0) m[k] = og * Math.tanh(cv);
+        else h[ho + k] = og * Math.tanh(cv);
       }
+      if (pWhr >= 0) matvec(h, ho, w, pWhr, P, H, m, 0, false);
     }
   }
 
@@ -592,24 +705,10 @@ export class LSTM {
     this.prng.seed(seed);
   }
 
-  private applyDropout(l: number, T: number): Floats {
-    const n = T * this.numDirections * this.hiddenSize;
-    const out = this.outs[l - 1];
-    const mask = this.masks[l];
-    const dropped = this.dropped[l];
-    const keep = 1 - this.dropout;
-    const scale = 1 / keep;
-    this.prng.fillUniform(mask, n);
-    for (let i = 0; i < n; i++) {
-      const m = mask[i] < keep ? scale : 0;
-      mask[i] = m;
-      dropped[i] = out[i] * m;
-    }
-    return dropped;
-  }
-
   // -------------------------------------------------------------------------------------------
-  // The convenience layer, in PyTorch's unbatched shapes. Not for the hot path.
+  // The convenience layer, in PyTorch's shapes: (T, I) unbatched, (T, B, I) batched or
+  // (B, T, I) batched with batchFirst; states (D*L, [B,] P) and (D*L, [B,] H). Not for the hot
+  // path.
 
   train(mode = true): this {
     this.training = mode;
@@ -637,106 +736,69 @@ export class LSTM {
     this.arena.load(this.prefix, this.paramNames, sd, 'LSTM.loadStateDict');
   }
 
-  forward(input: Nested, state?: LSTMState): { output: number[][]; h: number[][]; c: number[][] } {
-    const { inputSize: I, hiddenSize: H, numLayers: L, numDirections: D } = this;
-    const shape = shapeOf(input);
-    const T = shape && shape.length === 2 ? shape[0] : 0;
-    if (T < 1) {
-      throw new CoreError(
-        'bad-shape',
-        `LSTM.forward: input expected shape [seq, ${I}] with seq >= 1, found ${shape ? `shape [${shape.join(', ')}]` : typeof input}`,
-      );
-    }
+  /** output in the input's shape with D*P features; h (D*L, [B,] P), c (D*L, [B,] H). */
+  forward(input: Nested, state?: LSTMState): { output: Seq; h: Seq; c: Seq } {
+    const { inputSize: I, hiddenSize: H, numLayers: L, numDirections: D, outSize: P } = this;
     const dt = this.arena.dtype;
-    const x = allocFloats(dt, T * I);
-    readNested('LSTM.forward: input', input, [T, I], x);
+    const { x, T, B, batched } = readSequence('LSTM.forward', input, I, this.batchFirst, dt);
     let h0: Floats | null = null;
     let c0: Floats | null = null;
     if (state) {
-      h0 = allocFloats(dt, D * L * H);
-      c0 = allocFloats(dt, D * L * H);
-      readNested('LSTM.forward: state.h', state.h, [D * L, H], h0);
-      readNested('LSTM.forward: state.c', state.c, [D * L, H], c0);
+      h0 = readState('LSTM.forward: state.h', state.h, D * L, B, P, batched, dt);
+      c0 = readState('LSTM.forward: state.c', state.c, D * L, B, H, batched, dt);
     }
-    this.forwardSeq(x, T, h0, c0);
+    this.forwardBatch(x, T, B, h0, c0, this.training, batched && this.batchFirst);
+    this.lastBatched = batched;
     return {
-      output: toMatrix(this.output, 0, T, D * H),
-      h: toMatrix(this.hn, 0, D * L, H),
-      c: toMatrix(this.cn, 0, D * L, H),
+      output: sequenceOut(this.output, T, B, D * P, batched, this.batchFirst),
+      h: stateOut(this.hn, D * L, B, P, batched),
+      c: stateOut(this.cn, D * L, B, H, batched),
     };
   }
 
   /**
    * Gradients of sum(output * dOutput) + sum(h_n * dH) + sum(c_n * dC) through the last
-   * forward(): of the input, of the initial state (zeros if none was given) and of every
-   * parameter. Returns the gradients of this call alone (the LSTM's grads are zeroed first).
+   * forward(), upstream gradients in the shapes forward() returned: of the input, of the
+   * initial state (zeros if none was given) and of every parameter. Returns the gradients of
+   * this call alone (the LSTM's grads are zeroed first).
    */
   backward(upstream: { output: Nested; h?: Nested; c?: Nested }): LSTMGradients {
-    const { inputSize: I, hiddenSize: H, numLayers: L, numDirections: D } = this;
+    const { inputSize: I, hiddenSize: H, numLayers: L, numDirections: D, outSize: P } = this;
     const T = this.lastT;
+    const B = this.lastB;
+    const batched = this.lastBatched;
     if (this.lastX === null) throw new CoreError('bad-call', 'LSTM.backward called before forward');
     const dt = this.arena.dtype;
-    const dy = allocFloats(dt, T * D * H);
-    readNested('LSTM.backward: output', upstream.output, [T, D * H], dy);
-    let dhn: Floats | null = null;
-    let dcn: Floats | null = null;
-    if (upstream.h !== undefined) {
-      dhn = allocFloats(dt, D * L * H);
-      readNested('LSTM.backward: h', upstream.h, [D * L, H], dhn);
-    }
-    if (upstream.c !== undefined) {
-      dcn = allocFloats(dt, D * L * H);
-      readNested('LSTM.backward: c', upstream.c, [D * L, H], dcn);
-    }
+    const bf = this.batchFirst;
+    const dy = readSequenceGrad(
+      'LSTM.backward: output',
+      upstream.output,
+      T,
+      B,
+      D * P,
+      batched,
+      bf,
+      dt,
+    );
+    const dhn =
+      upstream.h === undefined
+        ? null
+        : readState('LSTM.backward: h', upstream.h, D * L, B, P, batched, dt);
+    const dcn =
+      upstream.c === undefined
+        ? null
+        : readState('LSTM.backward: c', upstream.c, D * L, B, H, batched, dt);
     this.arena.zeroGradOf(this.prefix, this.paramNames);
-    this.backwardSeq(dy, T, dhn, dcn);
+    this.backwardBatch(dy, T, B, dhn, dcn);
     const params = this.arena.nested(this.prefix, this.paramNames, this.arena.grad);
     return {
-      input: toMatrix(this.dinput, 0, T, I),
-      h0: toMatrix(this.dh0, 0, D * L, H),
-      c0: toMatrix(this.dc0, 0, D * L, H),
+      input:
+        batched && bf
+          ? layoutOut(this.dinput, B, T, I, true)
+          : layoutOut(this.dinput, T, B, I, batched),
+      h0: stateOut(this.dh0, D * L, B, P, batched),
+      c0: stateOut(this.dc0, D * L, B, H, batched),
       params,
     };
   }
-}
-
-function validateOptions(o: LSTMOptions): Required<Omit<LSTMOptions, 'dtype'>> & { dtype?: DType } {
-  if (o === null || typeof o !== 'object')
-    throw new CoreError('bad-config', 'LSTM: options must be an object');
-  const int = (name: string, v: unknown, min: number): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new CoreError(
-        'bad-config',
-        `LSTM: ${name} must be an integer >= ${min}, found ${String(v)}`,
-      );
-    }
-    return v;
-  };
-  const bool = (name: string, v: unknown, def: boolean): boolean => {
-    if (v === undefined) return def;
-    if (typeof v !== 'boolean')
-      throw new CoreError('bad-config', `LSTM: ${name} must be a boolean, found ${String(v)}`);
-    return v;
-  };
-  const dropout = o.dropout ?? 0;
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-    throw new CoreError(
-      'bad-config',
-      `LSTM: dropout must be a number in [0, 1), found ${String(dropout)}`,
-    );
-  }
-  const seed = o.seed ?? 0;
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) {
-    throw new CoreError('bad-config', `LSTM: seed must be a finite number, found ${String(seed)}`);
-  }
-  return {
-    inputSize: int('inputSize', o.inputSize, 1),
-    hiddenSize: int('hiddenSize', o.hiddenSize, 1),
-    numLayers: int('numLayers', o.numLayers ?? 1, 1),
-    bias: bool('bias', o.bias, true),
-    dropout,
-    bidirectional: bool('bidirectional', o.bidirectional, false),
-    seed,
-    dtype: o.dtype,
-  };
 }
