@@ -41,6 +41,16 @@ const COLORS = ['#f97316', '#8b5cf6', '#0ea5e9', '#10b981'];
 /** Errors that are news rather than trouble. */
 const INFO_CODES = new Set(['model-rebuilt']);
 const THEME_KEY = 'lstm-forecast-demo:theme';
+/**
+ * Display attributes per simulated sensor: a warm afternoon is warned of ahead (20 °C), the
+ * forecast made 12 readings earlier is drawn over the temperature's history, and quantities that
+ * cannot be negative keep their y axis at 0.
+ */
+const DISPLAY: Record<string, Record<string, string>> = {
+  temperature: { 'threshold-high': '20', 'past-forecast': '12' },
+  vibration: { 'y-min': '0' },
+  flow: { 'y-min': '0' },
+};
 const HOUR_MS = 3600_000;
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -114,9 +124,13 @@ class SensorCard {
     el.setAttribute('theme', theme);
     for (const name of MODEL_SETTINGS) el.setAttribute(name, settings[name]);
     el.setAttribute('src', streamUrl(info));
+    for (const [name, value] of Object.entries(DISPLAY[info.id] ?? {}))
+      el.setAttribute(name, value);
     el.addEventListener('forecast', (e) => this.onForecast(e.detail));
     el.addEventListener('train', (e) => this.onTrain(e.detail));
-    el.addEventListener('error', (e) => this.onError((e as CustomEvent<ErrorEventDetail>).detail));
+    el.addEventListener('forecast-error', (e) =>
+      this.onError((e as CustomEvent<ErrorEventDetail>).detail),
+    );
     el.addEventListener('ready', () => this.setState('waiting for data', 'idle'));
     this.el = el;
     find(this.root, '.chart-slot').append(el);

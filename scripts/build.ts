@@ -5,7 +5,8 @@
 //                                URL), so one <script type="module" src> from any origin works.
 //   dist/lstm-forecast.iife.js   the same as a classic script (global `LstmForecast`).
 //   dist/csp/lstm-forecast.js    for a strict Content-Security-Policy (worker-src 'self', no
-//   dist/csp/lstm-forecast.worker.js   blob:): the worker is a file next to the module.
+//   dist/csp/lstm-forecast.worker.js   blob:): the worker is a file next to the module, and so is
+//   dist/csp/lstm-forecast.sources.js  the live sources' code, loaded when `src` is first set.
 //   dist/core.js                 `lstm-forecast/core`: the engine and the numeric core, for Node.
 //   dist/react.js                `lstm-forecast/react`: the React wrapper (imports ./lstm-forecast.js).
 //   dist/types/                  declarations (tsc -p tsconfig.build.json).
@@ -73,6 +74,10 @@ function allInOne(format: 'es' | 'iife', fileName: string): InlineConfig {
     build: {
       outDir: 'dist',
       ...MINIFIED,
+      // one file: the parts the element loads lazily (the live sources) are inlined
+      rolldownOptions: {
+        output: { ...MINIFIED.rolldownOptions.output, codeSplitting: false },
+      },
       lib: {
         entry: resolveFrom('src/lstm-forecast.ts'),
         formats: [format],
@@ -112,6 +117,10 @@ const csp: InlineConfig = base({
     outDir: 'dist/csp',
     assetsDir: '',
     ...MINIFIED,
+    // the parts the element loads lazily (the live sources) as files of their own beside it
+    rolldownOptions: {
+      output: { ...MINIFIED.rolldownOptions.output, chunkFileNames: 'lstm-forecast.[name].js' },
+    },
     lib: {
       entry: resolveFrom('src/lstm-forecast.ts'),
       formats: ['es'],

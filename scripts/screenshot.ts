@@ -1,6 +1,7 @@
 // `npm run screenshot`: starts the demo (sensor server + Vite, no browser opened), lets the
-// dashboard fill in headless Chromium at a high sample rate, and writes docs/screenshot.png (light)
-// and docs/screenshot-dark.png. Fails if the page logs an error.
+// dashboard fill in headless Chromium at a high sample rate, and writes docs/screenshot.png (light),
+// docs/screenshot-dark.png and docs/screenshot-phone.png (390 px wide). Fails if the page logs an
+// error.
 //
 //   npm run screenshot -- --seconds 25 --rate 20 --mode simulated|replay --out docs
 //
@@ -83,7 +84,13 @@ async function main(): Promise<void> {
     await page.waitForTimeout(1500);
     const dark = join(values.out, 'screenshot-dark.png');
     await page.screenshot({ path: dark });
-    console.log(`wrote ${light} and ${dark}`);
+    // A phone held upright, in the light theme: the cards stack, the legends shorten.
+    await page.click('#theme');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(1500);
+    const phone = join(values.out, 'screenshot-phone.png');
+    await page.screenshot({ path: phone });
+    console.log(`wrote ${light}, ${dark} and ${phone}`);
   } finally {
     await browser.close();
     await demo.close();

@@ -1,10 +1,13 @@
 import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { Anomaly, ErrorInfo, ForecasterSnapshot, ForecastUpdate } from '../worker/engine';
-import { ForecastChart, DARK, LIGHT, themeDeclarations } from './chart';
-import { deleteSnapshot, loadSnapshot, saveSnapshot } from './persist';
+import { ForecastChart, DARK, FORECAST_SHARE, HOST, LIGHT, themeDeclarations } from './chart';
+import { PersistenceController } from './controllers/persistence';
+import { SourceController } from './controllers/source';
+import { deleteRecord, loadRecord, type Batch, type DrawnHistory } from './persist';
 import { WorkerStartError, sharedPool, type Lease } from './pool';
-import { openSource, type Source, type SourceStatus, type Sample } from './sources';
+import type { Sample } from './sources';
+import { formatDuration, percent, plural, skillText } from './status-text';
 
 /** The sample a forecast starts from: the latest reading the model has taken in. */
 export interface LastSample {
@@ -41,19 +44,53 @@ export interface TrainEventDetail {
   trainSteps: number;
   samples: number;
   warmupRemaining: number;
+  /** Share of recent samples inside their one-step interval (NaN before any was scored). */
+  coverage: number;
+  /** Samples the forecaster refused (its count, a restored one's included). */
+  rejected: number;
+  /** About how many of the latest scored samples `skill` and `coverage` are over (exponentially weighted). */
+  scored: { skill: number; coverage: number };
 }
-/** detail of `error`. */
+/** detail of `forecast-error` (before 0.1: the `error` event). */
 export interface ErrorEventDetail {
   code: string;
   message: string;
+}
+/** detail of `ready`. */
+export interface ReadyEventDetail {
+  /** It continued from a saved record (persist). */
+  restored: boolean;
+  /** Samples the forecaster has taken in (those of the saved record, when restored). */
+  samples: number;
+}
+/** detail of `threshold`: a crossing predicted within the horizon, or no longer predicted. */
+export interface ThresholdEventDetail {
+  /** Which threshold: `threshold-high` (crossed upwards) or `threshold-low` (downwards). */
+  edge: 'high' | 'low';
+  /** The threshold's value. */
+  threshold: number;
+  /** true: the forecast mean reaches the threshold within the horizon; false: no longer. */
+  predicted: boolean;
+  /** When the mean first reaches it (interpolated between steps), or null when not predicted. */
+  time: number | null;
+  /** Horizon steps until then (fractional), or null. */
+  steps: number | null;
+}
+/** detail of `stale`: no sample from `src` for `stale-after` seconds, or data again. */
+export interface StaleEventDetail {
+  stale: boolean;
+  /** Time of the last sample (or of opening the source), ms since the epoch. */
+  since: number;
 }
 
 export interface LstmForecastEventMap {
   forecast: CustomEvent<ForecastEventDetail>;
   anomaly: CustomEvent<AnomalyEventDetail>;
   train: CustomEvent<TrainEventDetail>;
-  error: CustomEvent<ErrorEventDetail>;
-  ready: CustomEvent<{ restored: boolean }>;
+  'forecast-error': CustomEvent<ErrorEventDetail>;
+  ready: CustomEvent<ReadyEventDetail>;
+  threshold: CustomEvent<ThresholdEventDetail>;
+  stale: CustomEvent<StaleEventDetail>;
 }
 
 /** What push() takes: a number, the features of one time step, or { t, value }. */
@@ -61,6 +98,16 @@ export type PushValue =
   number | null | number[] | { t?: number | string | Date; value: number | number[] | null };
 
 const cssVars = (theme: typeof LIGHT) => unsafeCSS(themeDeclarations(theme));
+
+/** Display settings passed to the chart as they are. */
+const DISPLAY_PROPS = [
+  'forecastShare',
+  'yMin',
+  'yMax',
+  'thresholdHigh',
+  'thresholdLow',
+  'pastForecast',
+] as const;
 
 const MODEL_PROPS = [
   'hiddenSize',
@@ -75,11 +122,16 @@ const MODEL_PROPS = [
 const MAX_POINTS_LIMIT = 100_000;
 /** The most samples the model keeps for a rebuild (the engine's largest window + horizon). */
 const REFEED_LIMIT = 1024 + 512;
-const SAVE_EVERY_MS = 5000;
 const ANNOUNCE_EVERY_MS = 10_000;
 const TEXT_EVERY_MS = 1000;
 /** How long a `train` event waits for the training that a sample taken in announces. */
 const TRAIN_HOLD_MS = 1000;
+/**
+ * The engine's skill and coverage are exponentially weighted means (worker/engine/forecaster.ts:
+ * errors with weight 1/32, coverage 1/100): about this many of the latest samples count.
+ */
+const SKILL_SAMPLES = 32;
+const COVERAGE_SAMPLES = 100;
 
 /**
  * A live time-series forecast: an LSTM trained online in a Web Worker, drawn with uPlot.
@@ -88,12 +140,18 @@ const TRAIN_HOLD_MS = 1000;
  * @fires forecast - A new forecast: `{ from, last: { time, value }, time[], mean[], lower[], upper[] }`, one entry per horizon step; `last` is the sample it starts from, the latest reading the model has taken in (`value` null for a gap).
  * @fires anomaly - A sample fell outside its 99% one-step interval: `{ time, value, expected, interval, score }`.
  * @fires train - Training progress after each batch of training (before training can start, after each batch of samples): `{ loss, stepsPerSecond, skill, trainSteps, samples, warmupRemaining }`.
- * @fires error - Something went wrong: `{ code, message }` (malformed message, lost connection, rejected sample, a worker restarted, a bad saved record: the element carries on), or `worker-blocked` (the browser refused the forecast worker, e.g. a Content-Security-Policy without `worker-src blob:` for the all-in-one build: use `lstm-forecast/csp`) and no forecasts are made.
- * @fires ready - The forecaster is ready to take samples: `{ restored }` (true when it continued from a saved snapshot).
+ * @fires forecast-error - Something went wrong: `{ code, message }` (malformed message, lost connection, rejected sample, a worker restarted, a bad saved record: the element carries on), or `worker-blocked` (the browser refused the forecast worker, e.g. a Content-Security-Policy without `worker-src blob:` for the all-in-one build: use `lstm-forecast/csp`) and no forecasts are made. Named `error` before: an `error` that bubbles reaches `window`, where error trackers take it for an uncaught error.
+ * @fires ready - The forecaster is ready to take samples: `{ restored, samples }` (restored: it continued from a saved record).
+ * @fires threshold - The forecast mean is predicted to cross `threshold-high` (upwards) or `threshold-low` (downwards) within the horizon: `{ edge, threshold, predicted: true, time, steps }`, once per episode; `{ predicted: false }` when that is no longer predicted.
+ * @fires stale - No sample from `src` for `stale-after` seconds: `{ stale: true, since }`; `{ stale: false }` when data comes again.
  *
  * @csspart chart - The chart area (a focusable image; arrow keys move the cursor).
- * @csspart header - The label and the legend row.
- * @csspart status - The status line: samples, training speed, skill, warm-up, connection.
+ * @csspart header - The label row.
+ * @csspart status - The status line: samples, skill, coverage, training speed, warm-up, connection, health, thresholds.
+ * @csspart legend - The chart's legend row (uPlot's legend table inside it).
+ * @csspart plot - The box the chart's canvas fills.
+ * @csspart canvas - The chart's canvas.
+ * @csspart cursor - The chart's vertical cursor line.
  *
  * @cssproperty --lstm-forecast-history-color - The history line. Default #1e293b (light), #e2e8f0 (dark).
  * @cssproperty --lstm-forecast-forecast-color - The dashed forecast line. Default #2563eb (light), #60a5fa (dark).
@@ -102,7 +160,9 @@ const TRAIN_HOLD_MS = 1000;
  * @cssproperty --lstm-forecast-now-color - The "now" marker. Default #94a3b8 (light), #64748b (dark).
  * @cssproperty --lstm-forecast-grid-color - Grid lines. Default rgba(100, 116, 139, 0.16) (light), rgba(148, 163, 184, 0.14) (dark).
  * @cssproperty --lstm-forecast-text-color - Labels, axes and the status line. Default #475569 (light), #94a3b8 (dark).
- * @cssproperty --lstm-forecast-background - Background. Default transparent.
+ * @cssproperty --lstm-forecast-threshold-color - Threshold lines. Default #dc2626 (light), #f87171 (dark).
+ * @cssproperty --lstm-forecast-past-color - The past forecast (`past-forecast`), dotted. Default #7c3aed (light), #c4b5fd (dark).
+ * @cssproperty --lstm-forecast-background - Background. Default #ffffff (theme="light"), #0f172a (theme="dark"), transparent (auto).
  * @cssproperty --lstm-forecast-font - Font. Default 12px system-ui and fallbacks.
  * @cssproperty --lstm-forecast-height - Height of the element when its container gives none. Default 240px.
  */
@@ -112,15 +172,20 @@ export class LstmForecast extends LitElement {
     :host {
       display: block;
       position: relative;
-      height: var(--lstm-forecast-height, 240px);
+      height: var(--lstm-forecast-height, ${unsafeCSS(HOST.height)});
       box-sizing: border-box;
-      background: var(--lstm-forecast-background, transparent);
+      background: var(--lstm-forecast-background, var(--lf-background));
       color: var(--lstm-forecast-text-color);
-      font: var(--lstm-forecast-font, 12px system-ui, sans-serif);
+      font: var(--lstm-forecast-font);
       contain: content;
+      --lf-background: ${unsafeCSS(HOST.background.auto)};
       ${cssVars(LIGHT)}
     }
+    :host([theme='light']) {
+      --lf-background: ${unsafeCSS(HOST.background.light)};
+    }
     :host([theme='dark']) {
+      --lf-background: ${unsafeCSS(HOST.background.dark)};
       ${cssVars(DARK)}
     }
     @media (prefers-color-scheme: dark) {
@@ -206,8 +271,22 @@ export class LstmForecast extends LitElement {
   @property({ type: String }) unit = '';
   /** Freezes the drawing (data still flows to the model and events still fire). */
   @property({ type: Boolean, reflect: true }) paused = false;
-  /** 'light', 'dark', or 'auto' (follows prefers-color-scheme). */
+  /** 'light', 'dark' (each with its own opaque background), or 'auto' (follows prefers-color-scheme, transparent). */
   @property({ type: String, reflect: true }) theme: 'light' | 'dark' | 'auto' = 'auto';
+  /** The share of the plot's width the forecast takes at least, in [0, 0.9]; 0 draws every held point. */
+  @property({ type: Number, attribute: 'forecast-share' }) forecastShare = FORECAST_SHARE;
+  /** Fixed bottom of the y axis (e.g. 0 for a quantity that cannot go below it); unset follows the data. */
+  @property({ type: Number, attribute: 'y-min' }) yMin: number | null = null;
+  /** Fixed top of the y axis; unset follows the data. */
+  @property({ type: Number, attribute: 'y-max' }) yMax: number | null = null;
+  /** An upper threshold: drawn as a line; a `threshold` event when the forecast mean is predicted to reach it. */
+  @property({ type: Number, attribute: 'threshold-high' }) thresholdHigh: number | null = null;
+  /** A lower threshold: drawn as a line; a `threshold` event when the forecast mean is predicted to fall to it. */
+  @property({ type: Number, attribute: 'threshold-low' }) thresholdLow: number | null = null;
+  /** Draws over the history the forecast made this many steps earlier (1 to horizon); 0 draws none. */
+  @property({ type: Number, attribute: 'past-forecast' }) pastForecast = 0;
+  /** Seconds without a sample from `src` before it is reported stale (a `stale` event); 0 never. */
+  @property({ type: Number, attribute: 'stale-after' }) staleAfter = 30;
 
   @state() private statusText = 'starting…';
   @state() private summary = 'No data yet.';
@@ -229,11 +308,35 @@ export class LstmForecast extends LitElement {
   /** The max-points value reported as bad, so that it is reported once. */
   private badMaxPoints: number | null = null;
   private goodMaxPoints = 500;
-  private source: Source | null = null;
-  private sourceStatus: SourceStatus | null = null;
+  private readonly source = new SourceController(this, {
+    onSamples: (samples: Sample[]) => {
+      for (const s of samples) this.accept(s.value, s.time);
+    },
+    onError: (e) => this.emitError(e),
+    onChange: () => this.refreshText(),
+    onStatus: () => this.updateStatus(),
+    onStale: (since) => {
+      if (since === null) this.dispatch('stale', { stale: false, since: Date.now() });
+      else this.dispatch('stale', { stale: true, since });
+    },
+  });
+  private readonly persistence = new PersistenceController(this, {
+    lease: () => this.lease,
+    modelKey: () => this.modelKey(),
+    history: () => this.drawnHistory(),
+    onError: (message) => this.emitError({ code: 'persist-failed', message }),
+  });
   private releaseTimer: ReturnType<typeof setTimeout> | null = null;
-  private saveTimer: ReturnType<typeof setInterval> | null = null;
-  private dirty = false;
+  /** Samples refused before they reached the forecaster (here or by the engine), and the latest why. */
+  private rejected = 0;
+  private lastRejection = '';
+  /** Anomalies at or before this time were reported by an earlier model (see rebuild). */
+  private anomaliesUpTo = -Infinity;
+  /** Per threshold edge: the crossing currently predicted (an episode), or null. */
+  private crossing: Record<'high' | 'low', ThresholdEventDetail | null> = { high: null, low: null };
+  /** The past forecast drawn (time, value), kept for a redraw. */
+  private pastTimes: number[] = [];
+  private pastValues: number[] = [];
   private flushScheduled = false;
   private pendingValues: number[] = [];
   private pendingTimes: number[] = [];
@@ -251,6 +354,7 @@ export class LstmForecast extends LitElement {
   private lastTime = -Infinity;
   private samples = 0;
   private lastStats: TrainEventDetail | null = null;
+
   /** trainSteps of the latest update, to tell an update after training from one after a push. */
   private seenTrainSteps = -1;
   /** A `train` event held back for the training update that should follow (see onUpdate). */
@@ -259,7 +363,6 @@ export class LstmForecast extends LitElement {
   private lastAnnounce = 0;
   private textTimer: ReturnType<typeof setTimeout> | null = null;
   private textPending = false;
-  private readonly onPageHide = () => void this.save();
   private readonly darkQuery =
     typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
   private readonly onSchemeChange = () => this.chart?.refreshTheme();
@@ -342,9 +445,18 @@ export class LstmForecast extends LitElement {
     this.lastTime = -Infinity;
     this.samples = 0;
     this.lastForecast = null;
+    this.lastStats = null;
+    this.seenTrainSteps = -1;
+    this.rejected = 0;
+    this.lastRejection = '';
+    this.anomaliesUpTo = -Infinity;
+    this.pastTimes = [];
+    this.pastValues = [];
+    this.clearCrossings();
     this.rebuildChart();
-    if (this.persist) await deleteSnapshot(this.persist).catch(() => undefined);
+    if (this.persist) await deleteRecord(this.persist).catch(() => undefined);
     await this.rebuild(false);
+    this.updateStatus();
   }
 
   /** The forecaster's whole state (structured-cloneable), e.g. to store it yourself. */
@@ -354,10 +466,20 @@ export class LstmForecast extends LitElement {
     return this.lease!.takeSnapshot();
   }
 
-  /** Continues from a snapshot() of a forecaster with the same model settings. */
+  /**
+   * Continues from a snapshot() of a forecaster with the same model settings; rejects one made
+   * with others (an Error with code `snapshot-mismatch` naming them), and keeps the model it has.
+   */
   async restore(snapshot: ForecasterSnapshot): Promise<void> {
     await this.ready();
     try {
+      const mismatch = this.mismatchOf(snapshot);
+      if (mismatch) {
+        throw Object.assign(
+          new Error(`restore: the snapshot was made with other model settings: ${mismatch}`),
+          { code: 'snapshot-mismatch' },
+        );
+      }
       const lease = this.lease!;
       const restored = lease.restore(snapshot);
       this.countFrom(lease, this.histDropped + this.histTimes.length, true);
@@ -384,6 +506,17 @@ export class LstmForecast extends LitElement {
       this.fail(e);
       throw e;
     }
+  }
+
+  /** The settings in which `snapshot` differs from this element's ('' when none). */
+  private mismatchOf(snapshot: ForecasterSnapshot): string {
+    const theirs = (snapshot as unknown as { options?: Record<string, unknown> } | null)?.options;
+    if (!theirs || typeof theirs !== 'object') return ''; // the engine says what is wrong
+    const ours = this.modelOptions() as Record<string, unknown>;
+    return Object.keys(ours)
+      .filter((k) => theirs[k] !== ours[k])
+      .map((k) => `${k} ${String(theirs[k])} (this element: ${String(ours[k])})`)
+      .join(', ');
   }
 
   /** @internal the lease on the pool's forecaster (for tests and diagnostics). */
@@ -414,32 +547,20 @@ export class LstmForecast extends LitElement {
     // `append(el); el.horizon = 8`) are in the model's options rather than lost to the defaults.
     if (!this.lease && !this.leasing)
       this.leasing = this.updateComplete.then(() => this.acquire(true));
-    addEventListener('pagehide', this.onPageHide);
     this.darkQuery?.addEventListener('change', this.onSchemeChange);
-    if (this.persist && this.saveTimer === null) {
-      // every 5 s ±25%, one period per element, so a page's elements do not all save at once
-      const every = SAVE_EVERY_MS * (0.75 + 0.5 * Math.random());
-      this.saveTimer = setInterval(() => void this.save(), every);
-    }
   }
 
   override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    removeEventListener('pagehide', this.onPageHide);
+    super.disconnectedCallback(); // the controllers: the source closes, persistence saves
     this.darkQuery?.removeEventListener('change', this.onSchemeChange);
-    this.closeSource();
     // Released after the current task, so moving the element (remove then insert) keeps it.
     this.releaseTimer = setTimeout(() => {
       this.releaseTimer = null;
-      if (this.saveTimer !== null) clearInterval(this.saveTimer);
-      this.saveTimer = null;
-      void this.save().finally(() => {
-        const lease = this.lease;
-        this.lease = null;
-        this.leasing = null;
-        this.cancelHeldTrain();
-        void lease?.release();
-      });
+      const lease = this.lease;
+      this.lease = null;
+      this.leasing = null;
+      this.cancelHeldTrain();
+      void lease?.release();
       this.chart?.destroy();
       this.chart = null;
     }, 0);
@@ -458,13 +579,20 @@ export class LstmForecast extends LitElement {
     }
     if (changed.has('theme')) this.chart?.refreshTheme();
     if (changed.has('paused') && !this.paused) this.redrawAll();
-    if (
-      changed.has('src') ||
-      changed.has('valuePath') ||
-      changed.has('timePath') ||
-      changed.has('pollInterval')
-    ) {
-      this.openSource();
+    if (DISPLAY_PROPS.some((p) => changed.has(p))) {
+      try {
+        this.chart?.setOptions(this.displayOptions());
+      } catch (e) {
+        this.emitError({ code: 'bad-config', message: (e as Error).message });
+      }
+      if (changed.has('pastForecast')) {
+        this.pastTimes = [];
+        this.pastValues = [];
+      }
+    }
+    if (changed.has('thresholdHigh') || changed.has('thresholdLow')) {
+      this.clearCrossings();
+      if (this.lastForecast) this.checkThresholds(this.lastForecast);
     }
     const modelChanged = MODEL_PROPS.some((p) => changed.has(p) && changed.get(p) !== undefined);
     if (modelChanged && (this.lease || this.leasing || this.modelError)) void this.rebuild(true);
@@ -495,10 +623,13 @@ export class LstmForecast extends LitElement {
   ): Promise<void> {
     const options = this.modelOptions();
     let snapshot: ForecasterSnapshot | undefined;
+    let log: Batch[] = [];
+    let history: DrawnHistory | null = null;
     if (tryRestore && this.persist) {
-      const loaded = await loadSnapshot(this.persist, this.modelKey());
-      if (loaded.kind === 'ok') snapshot = loaded.snapshot;
-      else if (loaded.kind === 'bad')
+      const loaded = await loadRecord(this.persist, this.modelKey());
+      if (loaded.kind === 'ok') {
+        ({ snapshot, log, history } = loaded.record);
+      } else if (loaded.kind === 'bad')
         this.emitError({
           code: 'bad-snapshot',
           message: `persist: ${loaded.reason}; starting fresh`,
@@ -544,6 +675,9 @@ export class LstmForecast extends LitElement {
     }
     this.lease = lease;
     this.leasing = null;
+    // a saved record: the samples pushed after its snapshot, replayed, and its drawn history
+    for (const b of log) void lease.push(b.values, b.times).catch((e: unknown) => this.fail(e));
+    if (history) this.restoreHistory(history);
     // what this forecaster takes first: the drawn history (after a rebuild), or what comes next
     this.countFrom(
       lease,
@@ -551,10 +685,18 @@ export class LstmForecast extends LitElement {
       snapshot !== undefined,
     );
     this.statusText = snapshot ? 'restored' : 'waiting for data';
-    if (this.source) this.updateStatus(); // the source may have connected first
+    if (history) this.updateStatus(); // the restored samples, counted
+    if (this.source.status) this.updateStatus(); // the source may have connected first
     // the drawn history first (after a rebuild), then what arrived meanwhile, in time order
     if (refeed) void lease.push(refeed.values, refeed.times).catch((e: unknown) => this.fail(e));
-    this.dispatch('ready', { restored: snapshot !== undefined });
+    let samples = 0;
+    if (snapshot)
+      samples = await lease.stats().then(
+        (st) => st.accepted + st.gaps,
+        () => 0,
+      );
+    this.dispatch('ready', { restored: snapshot !== undefined, samples });
+    this.persistence.dirty = true;
     this.flush();
   }
 
@@ -565,6 +707,17 @@ export class LstmForecast extends LitElement {
     this.lease = null;
     this.cancelHeldTrain();
     void old?.release();
+    // The new model is fed the drawn history and scores it again: the anomalies it finds there
+    // were reported by the old one (with other scores), so only later ones are reported.
+    const newest =
+      this.histTimes.length > 0 ? this.histTimes[this.histTimes.length - 1] : -Infinity;
+    this.anomaliesUpTo = refeed ? Math.max(this.anomaliesUpTo, newest) : -Infinity;
+    this.lastStats = null;
+    this.seenTrainSteps = -1;
+    this.clearCrossings();
+    this.pastTimes = [];
+    this.pastValues = [];
+    this.chart?.clearPastForecast();
     const history =
       refeed && this.histTimes.length > 0
         ? {
@@ -592,6 +745,9 @@ export class LstmForecast extends LitElement {
       trainSteps: s.trainSteps,
       samples: s.accepted + s.gaps,
       warmupRemaining: s.warmupRemaining,
+      coverage: s.coverage,
+      rejected: s.rejected,
+      scored: scoredOver(s.accepted + s.gaps - (this.window + this.horizon)),
     };
     this.lastStats = detail;
     // The worker sends an update when it has taken a batch in, and another when training has
@@ -623,12 +779,14 @@ export class LstmForecast extends LitElement {
       };
       this.findLast(fd, s.pushed);
       this.lastForecast = fd;
+      this.addPast(fd);
       if (!this.paused) this.chart?.setForecast(fd);
       this.dispatch('forecast', fd);
       this.announceForecast(fd);
+      this.checkThresholds(fd);
     }
     this.refreshText();
-    this.dirty = true;
+    this.persistence.dirty = true;
   }
 
   /**
@@ -683,9 +841,16 @@ export class LstmForecast extends LitElement {
   }
 
   private onAnomaly(a: Anomaly): void {
-    if (!this.paused) this.chart?.addAnomaly(a.time, a.value);
+    // With sample indices the forecaster numbers samples from its own first: the element's.
+    let time = a.time;
+    if (this.timeMode !== 'time') {
+      if (this.engineBase === null) return; // a restored model's numbering is not known yet
+      time = this.engineBase + a.time;
+    }
+    if (time <= this.anomaliesUpTo) return; // reported by the model before a rebuild
+    if (!this.paused) this.chart?.addAnomaly(time, a.value);
     this.dispatch('anomaly', {
-      time: a.time,
+      time,
       value: a.value,
       expected: a.expected,
       interval: [a.lower, a.upper],
@@ -693,14 +858,42 @@ export class LstmForecast extends LitElement {
     });
   }
 
-  private async save(): Promise<void> {
-    if (!this.persist || !this.lease || !this.dirty) return;
-    this.dirty = false;
-    try {
-      await saveSnapshot(this.persist, this.modelKey(), await this.lease.takeSnapshot());
-    } catch (e) {
-      this.emitError({ code: 'persist-failed', message: `persist: ${(e as Error).message}` });
+  /** What persistence saves of the drawing: the drawn history (first feature), and the count. */
+  private drawnHistory(): DrawnHistory {
+    const F = this.features;
+    const n = Math.min(this.histTimes.length, this.maxPoints);
+    const from = this.histTimes.length - n;
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = this.histValues[(from + i) * F];
+    return {
+      times: Float64Array.from(this.histTimes.slice(from)),
+      values,
+      samples: this.samples,
+      timeMode: this.timeMode === 'time' ? 'time' : 'index',
+    };
+  }
+
+  /**
+   * The drawn history of a saved record, before anything this page pushed: drawn again, and the
+   * element's count and clock go on from it. Only the first feature was saved, so with several
+   * features the others are NaN (they are drawn by no one, and a rebuild feeds them as gaps).
+   */
+  private restoreHistory(h: DrawnHistory): void {
+    if (this.histTimes.length > 0 || this.pendingTimes.length > 0 || h.times.length === 0) return;
+    const F = this.features;
+    this.histTimes = Array.from(h.times);
+    this.histValues = [];
+    for (const v of h.values) {
+      this.histValues.push(v);
+      for (let f = 1; f < F; f++) this.histValues.push(NaN);
     }
+    this.samples = h.samples;
+    this.histDropped = h.samples - h.times.length;
+    this.timeMode = h.timeMode;
+    this.lastTime = h.times[h.times.length - 1];
+    this.chart?.setOptions({ timeAxis: this.timeMode });
+    this.redrawAll();
+    this.refreshText();
   }
 
   // --------------------------------------------------------------------------------------------
@@ -765,7 +958,10 @@ export class LstmForecast extends LitElement {
   }
 
   private reject(code: string, message: string): void {
+    this.rejected++;
+    this.lastRejection = message.replace(/^push: /, '');
     this.emitError({ code, message });
+    this.refreshText();
   }
 
   private scheduleFlush(): void {
@@ -797,11 +993,14 @@ export class LstmForecast extends LitElement {
     this.trimHistory();
     if (!this.paused) this.chart?.pushHistory(times, target);
     this.refreshText();
-    if (!this.lease) return;
-    void this.lease
-      .push(values, this.timeMode === 'time' ? times : null)
-      .catch((e: unknown) => this.fail(e));
-    this.dirty = true;
+    const lease = this.lease;
+    if (!lease) return;
+    void lease.push(values, this.timeMode === 'time' ? times : null).catch((e: unknown) => {
+      // a lease given back meanwhile (a rebuild, a removal): what it carried is not lost (the
+      // new model is fed the drawn history), and its failure is no news
+      if (lease === this.lease) this.fail(e);
+    });
+    this.persistence.dirty = true;
   }
 
   private trimHistory(): void {
@@ -816,50 +1015,38 @@ export class LstmForecast extends LitElement {
   }
 
   // --------------------------------------------------------------------------------------------
-  // The live source
-
-  private openSource(): void {
-    this.closeSource();
-    if (!this.src || !this.isConnected) return;
-    this.source = openSource({
-      url: this.src,
-      mode: this.pollInterval > 0 ? 'poll' : 'auto',
-      pollInterval: this.pollInterval > 0 ? this.pollInterval : undefined,
-      valuePath: this.valuePath || undefined,
-      timePath: this.timePath || undefined,
-      onSamples: (samples: Sample[]) => {
-        for (const s of samples) this.accept(s.value, s.time);
-      },
-      onError: (e) => {
-        this.emitError(e);
-        this.refreshText(); // the malformed count changed
-      },
-      onStatus: (s) => {
-        this.sourceStatus = s;
-        this.updateStatus();
-      },
-    });
-  }
-
-  private closeSource(): void {
-    this.source?.close();
-    this.source = null;
-    this.sourceStatus = null;
-  }
-
-  // --------------------------------------------------------------------------------------------
   // Drawing, status, accessibility
 
   private rebuildChart(): void {
     if (!this.chartBox) return;
     this.chart?.destroy();
-    this.chart = new ForecastChart(this.chartBox, {
+    const options = {
       maxPoints: this.points(),
       label: this.label,
       unit: this.unit,
-      timeAxis: this.timeMode === 'time' ? 'time' : 'index',
-    });
+      timeAxis: this.timeMode === 'time' ? ('time' as const) : ('index' as const),
+    };
+    try {
+      this.chart = new ForecastChart(this.chartBox, { ...options, ...this.displayOptions() });
+    } catch (e) {
+      // a bad display attribute (reported); drawn with the defaults for it
+      this.emitError({ code: 'bad-config', message: (e as Error).message });
+      this.chart = new ForecastChart(this.chartBox, options);
+    }
     this.redrawAll();
+  }
+
+  /** The display attributes as chart options. */
+  private displayOptions() {
+    return {
+      forecastShare: this.forecastShare,
+      yMin: this.yMin,
+      yMax: this.yMax,
+      thresholdHigh: this.thresholdHigh,
+      thresholdLow: this.thresholdLow,
+      // no more than the horizon (while the horizon attribute is valid)
+      pastSteps: this.horizon >= 1 ? Math.min(this.pastForecast, this.horizon) : this.pastForecast,
+    };
   }
 
   private redrawAll(): void {
@@ -872,6 +1059,8 @@ export class LstmForecast extends LitElement {
     const t = this.histTimes.slice(from);
     const v = t.map((_, i) => this.histValues[(from + i) * F]);
     if (n > 0) chart.pushHistory(t, v);
+    for (let i = 0; i < this.pastTimes.length; i++)
+      chart.addPastForecast(this.pastTimes[i], this.pastValues[i]);
     if (this.lastForecast) {
       const f = this.lastForecast;
       chart.setForecast(f);
@@ -919,33 +1108,105 @@ export class LstmForecast extends LitElement {
   }
 
   private updateStatus(): void {
-    const parts: string[] = [`${this.samples.toLocaleString()} samples`];
+    if (this.startError) return; // says why there are no forecasts, and stays
+    const parts: string[] = [plural(this.samples, 'sample')];
+    // what warns first: a predicted crossing, a dead or silent source, refused data
+    for (const c of [this.crossing.high, this.crossing.low]) {
+      if (c?.time != null) parts.unshift(this.describeCrossing(c));
+    }
     const s = this.lastStats;
     if (s) {
       if (s.warmupRemaining > 0)
-        parts.push(
-          `warming up: ${s.warmupRemaining} more sample${s.warmupRemaining === 1 ? '' : 's'} to the first forecast`,
-        );
+        parts.push(`warming up: ${plural(s.warmupRemaining, 'more sample')} to the first forecast`);
       else {
-        parts.push(`${Math.round(s.stepsPerSecond)} steps/s`);
-        parts.push(`skill ${skillText(s.skill)} vs naive`);
+        parts.push(`skill ${skillText(s.skill)} vs naive (last ${s.scored.skill})`);
+        if (Number.isFinite(s.coverage))
+          parts.push(`${percent(s.coverage, false)} in band (last ${s.scored.coverage})`);
+        if (Math.round(s.stepsPerSecond) > 0) parts.push(`${Math.round(s.stepsPerSecond)} steps/s`);
       }
     }
     if (this.modelError) parts.push('no model: a model attribute is not valid (bad-config)');
-    const src = this.source
-      ? { ...(this.sourceStatus ?? this.source.status), malformed: this.source.status.malformed }
-      : null;
-    if (src) {
+    const src = this.source.status;
+    if (this.source.failure) parts.push(`source stopped: ${this.source.failure.message}`);
+    else if (src) {
       if (src.state === 'reconnecting' && src.retryInMs !== null)
         parts.push(
           `reconnecting in ${(src.retryInMs / 1000).toFixed(1)} s (attempt ${src.attempt})`,
         );
       else if (src.state === 'connecting') parts.push('connecting…');
+      else if (this.source.staleSince !== null)
+        parts.push(`no data for ${formatDuration(Date.now() - this.source.staleSince)}`);
       else if (src.state === 'open') parts.push('live');
       if (src.malformed > 0) parts.push(`${src.malformed} malformed`);
     }
+    const rejected = this.rejected + (s?.rejected ?? 0);
+    if (rejected > 0)
+      parts.push(
+        `${rejected.toLocaleString()} rejected${this.lastRejection ? ` (${this.lastRejection})` : ''}`,
+      );
     this.statusText = parts.join(' · ');
     this.summary = this.describe();
+  }
+
+  private describeCrossing(c: ThresholdEventDetail): string {
+    const what = `${c.edge === 'high' ? 'crosses' : 'falls below'} ${this.fmt(c.threshold)}`;
+    const from = this.lastForecast?.from;
+    if (c.steps !== null && c.steps <= 0)
+      return `${c.edge === 'high' ? 'above' : 'below'} ${this.fmt(c.threshold)}`;
+    if (this.timeMode === 'time' && c.time !== null && from !== undefined)
+      return `${what} in ~${formatDuration(c.time - from)}`;
+    return `${what} in ~${plural(Math.max(1, Math.round(c.steps ?? 0)), 'step')}`;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Thresholds and the past forecast
+
+  /**
+   * A threshold episode starts when the forecast mean reaches a threshold within the horizon
+   * (the latest reading counts as step 0: a series already beyond it is "above"), and ends when
+   * no step does. Each start and end is one `threshold` event.
+   */
+  private checkThresholds(f: ForecastEventDetail): void {
+    for (const edge of ['high', 'low'] as const) {
+      const threshold = edge === 'high' ? this.thresholdHigh : this.thresholdLow;
+      const next = threshold === null ? null : crossingOf(f, edge, threshold);
+      const was = this.crossing[edge];
+      if (next && !was) {
+        this.crossing[edge] = next;
+        this.dispatch('threshold', next);
+      } else if (next && was) {
+        this.crossing[edge] = next; // the same episode, its time updated: no event
+      } else if (!next && was) {
+        this.crossing[edge] = null;
+        this.dispatch('threshold', { ...was, predicted: false, time: null, steps: null });
+      }
+    }
+  }
+
+  /** Ends the episodes in progress (a threshold changed, a reset, a rebuild). */
+  private clearCrossings(): void {
+    for (const edge of ['high', 'low'] as const) {
+      const was = this.crossing[edge];
+      this.crossing[edge] = null;
+      if (was) this.dispatch('threshold', { ...was, predicted: false, time: null, steps: null });
+    }
+  }
+
+  /** Keeps (and draws) the mean `past-forecast` steps ahead of this forecast, for its time. */
+  private addPast(f: ForecastEventDetail): void {
+    const k = Math.min(this.pastForecast, f.mean.length);
+    if (!(k >= 1)) return;
+    const t = f.time[k - 1];
+    const n = this.pastTimes.length;
+    if (n > 0 && t <= this.pastTimes[n - 1]) return;
+    this.pastTimes.push(t);
+    this.pastValues.push(f.mean[k - 1]);
+    if (this.pastTimes.length > this.maxPoints * 1.5) {
+      const drop = this.pastTimes.length - this.maxPoints - k;
+      this.pastTimes.splice(0, drop);
+      this.pastValues.splice(0, drop);
+    }
+    if (!this.paused) this.chart?.addPastForecast(t, f.mean[k - 1]);
   }
 
   private describe(): string {
@@ -1061,7 +1322,7 @@ export class LstmForecast extends LitElement {
   }
 
   private emitError(e: ErrorInfo | ErrorEventDetail): void {
-    this.dispatch('error', { code: e.code, message: e.message });
+    this.dispatch('forecast-error', { code: e.code, message: e.message });
   }
 
   private dispatch<K extends keyof LstmForecastEventMap>(
@@ -1070,53 +1331,49 @@ export class LstmForecast extends LitElement {
   ): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
+}
 
-  // Typed listeners for the element's own events.
-  override addEventListener<K extends keyof LstmForecastEventMap>(
-    type: K,
-    listener: (this: LstmForecast, ev: LstmForecastEventMap[K]) => unknown,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  override addEventListener<K extends keyof HTMLElementEventMap>(
-    type: K,
-    listener: (this: LstmForecast, ev: HTMLElementEventMap[K]) => unknown,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject,
-    options?: boolean | AddEventListenerOptions,
-  ): void {
-    super.addEventListener(type, listener, options);
-  }
+/**
+ * About how many samples the engine's skill and coverage are over: those scored since warm-up
+ * (the engine's is a window and a horizon of samples), at most the weights' time constants.
+ */
+function scoredOver(scored: number): { skill: number; coverage: number } {
+  const n = Math.max(0, scored);
+  return { skill: Math.min(n, SKILL_SAMPLES), coverage: Math.min(n, COVERAGE_SAMPLES) };
+}
 
-  override removeEventListener<K extends keyof LstmForecastEventMap>(
-    type: K,
-    listener: (this: LstmForecast, ev: LstmForecastEventMap[K]) => unknown,
-    options?: boolean | EventListenerOptions,
-  ): void;
-  override removeEventListener<K extends keyof HTMLElementEventMap>(
-    type: K,
-    listener: (this: LstmForecast, ev: HTMLElementEventMap[K]) => unknown,
-    options?: boolean | EventListenerOptions,
-  ): void;
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject,
-    options?: boolean | EventListenerOptions,
-  ): void;
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject,
-    options?: boolean | EventListenerOptions,
-  ): void {
-    super.removeEventListener(type, listener, options);
+/**
+ * When the forecast mean first reaches `threshold` (upwards for 'high', downwards for 'low'),
+ * from the latest reading (step 0) on, interpolated linearly between steps; null when it does
+ * not within the horizon.
+ */
+function crossingOf(
+  f: ForecastEventDetail,
+  edge: 'high' | 'low',
+  threshold: number,
+): ThresholdEventDetail | null {
+  const beyond = (v: number) => (edge === 'high' ? v >= threshold : v <= threshold);
+  let prevT = f.from;
+  let prevV = f.last.value;
+  if (prevV !== null && beyond(prevV)) {
+    return { edge, threshold, predicted: true, time: f.from, steps: 0 };
   }
+  for (let k = 0; k < f.mean.length; k++) {
+    const v = f.mean[k];
+    const t = f.time[k];
+    if (Number.isFinite(v) && beyond(v)) {
+      // between the previous point and this one, where the line meets the threshold
+      const a =
+        prevV !== null && Number.isFinite(prevV) && v !== prevV
+          ? (threshold - prevV) / (v - prevV)
+          : 1;
+      const w = Math.min(1, Math.max(0, a));
+      return { edge, threshold, predicted: true, time: prevT + w * (t - prevT), steps: k + w };
+    }
+    prevT = t;
+    prevV = v;
+  }
+  return null;
 }
 
 /** A value as an error message shows it; never throws (circular objects, BigInts, symbols). */
@@ -1144,20 +1401,12 @@ function lengthOf(x: unknown): number | null {
 }
 
 /** Skill as the status line shows it: a percentage, or a bound past ±999% (1e300 inputs). */
-function skillText(skill: number): string {
-  if (!Number.isFinite(skill)) return '–';
-  if (skill < -9.99) return '< -999%';
-  return `${skill >= 0 ? '+' : ''}${(skill * 100).toFixed(0)}%`;
-}
-
 declare global {
   interface HTMLElementTagNameMap {
     'lstm-forecast': LstmForecast;
   }
-  interface HTMLElementEventMap {
-    forecast: CustomEvent<ForecastEventDetail>;
-    anomaly: CustomEvent<AnomalyEventDetail>;
-    train: CustomEvent<TrainEventDetail>;
-    ready: CustomEvent<{ restored: boolean }>;
-  }
+  // The element's events, typed for addEventListener on it (and, as the DOM's map is one for
+  // every element, on any other: the names are the element's own, none the DOM's).
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a merge, not a new type
+  interface HTMLElementEventMap extends LstmForecastEventMap {}
 }

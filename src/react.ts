@@ -1,6 +1,7 @@
 // `lstm-forecast/react`: <lstm-forecast> as a React component. Attributes and properties pass as
 // props (`label`, `hiddenSize`, `src`, ...); the element's events as onForecast, onAnomaly,
-// onTrain, onError and onReady, each handed the element's typed CustomEvent. A ref is the element
+// onTrain, onForecastError (onError before: the event is `forecast-error` now), onReady,
+// onThreshold and onStale, each handed the element's typed CustomEvent. A ref is the element
 // itself, for its methods: `ref.current.pushMany([...])`.
 //
 //   import { LstmForecast } from 'lstm-forecast/react';
@@ -13,6 +14,9 @@ import {
   type AnomalyEventDetail,
   type ErrorEventDetail,
   type ForecastEventDetail,
+  type ReadyEventDetail,
+  type StaleEventDetail,
+  type ThresholdEventDetail,
   type TrainEventDetail,
 } from './lstm-forecast';
 
@@ -25,8 +29,10 @@ export const LstmForecast = createComponent({
     onForecast: 'forecast' as EventName<CustomEvent<ForecastEventDetail>>,
     onAnomaly: 'anomaly' as EventName<CustomEvent<AnomalyEventDetail>>,
     onTrain: 'train' as EventName<CustomEvent<TrainEventDetail>>,
-    onError: 'error' as EventName<CustomEvent<ErrorEventDetail>>,
-    onReady: 'ready' as EventName<CustomEvent<{ restored: boolean }>>,
+    onForecastError: 'forecast-error' as EventName<CustomEvent<ErrorEventDetail>>,
+    onReady: 'ready' as EventName<CustomEvent<ReadyEventDetail>>,
+    onThreshold: 'threshold' as EventName<CustomEvent<ThresholdEventDetail>>,
+    onStale: 'stale' as EventName<CustomEvent<StaleEventDetail>>,
   },
 });
 
@@ -36,5 +42,8 @@ export type {
   ErrorEventDetail,
   ForecastEventDetail,
   PushValue,
+  ReadyEventDetail,
+  StaleEventDetail,
+  ThresholdEventDetail,
   TrainEventDetail,
 } from './lstm-forecast';

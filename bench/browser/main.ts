@@ -331,7 +331,7 @@ async function setup(config: FeedConfig): Promise<SetupResult> {
       track.ingested = e.detail.samples;
     });
     el.addEventListener('anomaly', () => counts.anomalies++);
-    el.addEventListener('error', (e) => {
+    el.addEventListener('forecast-error', (e) => {
       const { code, message } = e.detail;
       const entry = errors.get(code) ?? { code, message, count: 0 };
       entry.count++;

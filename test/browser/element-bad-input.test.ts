@@ -32,7 +32,9 @@ function nextEvent<T>(el: EventTarget, type: string, ok: (d: T) => boolean = () 
 
 function errorsOf(el: LstmForecast): ErrorEventDetail[] {
   const errors: ErrorEventDetail[] = [];
-  el.addEventListener('error', (e) => errors.push((e as CustomEvent<ErrorEventDetail>).detail));
+  el.addEventListener('forecast-error', (e) =>
+    errors.push((e as CustomEvent<ErrorEventDetail>).detail),
+  );
   return errors;
 }
 
@@ -137,7 +139,9 @@ describe('<lstm-forecast> bad input', () => {
   it('max-points="0" from the start: no exception, and the element still forecasts', async () => {
     const errors: ErrorEventDetail[] = [];
     const el = document.createElement('lstm-forecast');
-    el.addEventListener('error', (e) => errors.push((e as CustomEvent<ErrorEventDetail>).detail));
+    el.addEventListener('forecast-error', (e) =>
+      errors.push((e as CustomEvent<ErrorEventDetail>).detail),
+    );
     el.setAttribute('max-points', '0');
     el.setAttribute('horizon', '4');
     document.body.append(el);
@@ -152,7 +156,9 @@ describe('<lstm-forecast> bad input', () => {
   it('a bad model attribute is reported once; corrected, the model is built and fed what came meanwhile', async () => {
     const errors: ErrorEventDetail[] = [];
     const el = document.createElement('lstm-forecast');
-    el.addEventListener('error', (e) => errors.push((e as CustomEvent<ErrorEventDetail>).detail));
+    el.addEventListener('forecast-error', (e) =>
+      errors.push((e as CustomEvent<ErrorEventDetail>).detail),
+    );
     el.setAttribute('horizon', 'abc');
     document.body.append(el);
     await vi.waitFor(() => expect(errors.map((e) => e.code)).toEqual(['bad-config']), WAIT);
@@ -213,7 +219,7 @@ describe('<lstm-forecast> bad input', () => {
     el.pushMany(values);
     await done;
     await vi.waitFor(() => expect(status(el)).toMatch(/400 samples.*skill/), WAIT);
-    expect(status(el)).toMatch(/skill (–|< -999%|[+-]\d{1,3}%) vs naive/);
+    expect(status(el)).toMatch(/skill (–|< -999%|[+-]?\d{1,3}%) vs naive/);
     expect(uncaught).toEqual([]);
   });
 });

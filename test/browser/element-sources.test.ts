@@ -31,7 +31,7 @@ function watch(el: LstmForecast) {
   const seen = { samples: 0, errors: [] as ErrorEventDetail[], forecasts: 0 };
   el.addEventListener('train', (e) => (seen.samples = e.detail.samples));
   el.addEventListener('forecast', () => seen.forecasts++);
-  el.addEventListener('error', (e) =>
+  el.addEventListener('forecast-error', (e) =>
     seen.errors.push((e as CustomEvent<ErrorEventDetail>).detail),
   );
   return seen;

@@ -192,7 +192,11 @@ describe('<lstm-forecast>', () => {
     expect(f.time).toEqual([120, 121, 122, 123]);
 
     // The new model is fed the drawn history (the newest 50 to 75 samples), then sample 120.
-    const rebuilt = nextEvent<ErrorEventDetail>(a, 'error', (d) => d.code === 'model-rebuilt');
+    const rebuilt = nextEvent<ErrorEventDetail>(
+      a,
+      'forecast-error',
+      (d) => d.code === 'model-rebuilt',
+    );
     a.setAttribute('horizon', '6');
     await rebuilt;
     const g = nextEvent<ForecastEventDetail>(
@@ -212,11 +216,12 @@ describe('<lstm-forecast>', () => {
     const b = mount({ horizon: '6', persist: key });
     expect((await nextEvent<{ restored: boolean }>(b, 'ready')).restored).toBe(true);
     const h = nextEvent<ForecastEventDetail>(b, 'forecast');
-    b.pushMany([1, 2, 3]); // this page's samples 0..2; the restored model had taken 121
+    // the drawn history comes back with the model: this page's samples go on from 121
+    b.pushMany([1, 2, 3]);
     expect(await h).toMatchObject({
-      from: 2,
-      last: { time: 2, value: 3 },
-      time: [3, 4, 5, 6, 7, 8],
+      from: 123,
+      last: { time: 123, value: 3 },
+      time: [124, 125, 126, 127, 128, 129],
     });
   });
 
@@ -224,7 +229,9 @@ describe('<lstm-forecast>', () => {
     const el = mount();
     await nextEvent(el, 'ready');
     const errors: ErrorEventDetail[] = [];
-    el.addEventListener('error', (e) => errors.push((e as CustomEvent<ErrorEventDetail>).detail));
+    el.addEventListener('forecast-error', (e) =>
+      errors.push((e as CustomEvent<ErrorEventDetail>).detail),
+    );
     const t0 = Date.UTC(2026, 0, 1);
     el.push({ t: t0, value: 1 });
     el.push(2, new Date(t0 + 1000));
@@ -249,7 +256,11 @@ describe('<lstm-forecast>', () => {
     el.maxPoints = 50;
     await el.updateComplete;
     expect(el.forecasterLease).toBe(lease);
-    const rebuilt = nextEvent<ErrorEventDetail>(el, 'error', (d) => d.code === 'model-rebuilt');
+    const rebuilt = nextEvent<ErrorEventDetail>(
+      el,
+      'forecast-error',
+      (d) => d.code === 'model-rebuilt',
+    );
     const forecast = nextEvent<ForecastEventDetail>(el, 'forecast', (d) => d.mean.length === 10);
     const refed = nextEvent<{ samples: number }>(el, 'train', (d) => d.samples >= 51);
     el.setAttribute('horizon', '10');
@@ -284,7 +295,11 @@ describe('<lstm-forecast>', () => {
     await nextEvent(el, 'ready');
     el.pushMany(sine(150));
     await nextEvent(el, 'forecast');
-    const restarted = nextEvent<ErrorEventDetail>(el, 'error', (d) => d.code === 'worker-error');
+    const restarted = nextEvent<ErrorEventDetail>(
+      el,
+      'forecast-error',
+      (d) => d.code === 'worker-error',
+    );
     pool.workerOf(el.forecasterLease!)!.terminate();
     el.pushMany(sine(50, 150)); // pushed while the worker is dead
     const msg = await restarted;
@@ -321,7 +336,7 @@ describe('<lstm-forecast>', () => {
     );
     const el = document.createElement('lstm-forecast');
     el.setAttribute('persist', key);
-    const error = nextEvent<ErrorEventDetail>(el, 'error');
+    const error = nextEvent<ErrorEventDetail>(el, 'forecast-error');
     const ready = nextEvent<{ restored: boolean }>(el, 'ready');
     document.body.append(el);
     expect((await error).code).toBe('bad-snapshot');

@@ -48,7 +48,7 @@ describe('lstm-forecast/react', () => {
             },
             onTrain: () => seen.train++,
             onForecast: (e) => seen.forecast.push(e.detail),
-            onError: (e) => seen.errors.push(e.detail),
+            onForecastError: (e) => seen.errors.push(e.detail),
           }),
         ),
       );

@@ -170,9 +170,11 @@ describe('npm pack, installed into a new project', () => {
     expect(existsSync(join(pkg, mod!.path))).toBe(true);
     expect(element?.events?.map((e) => e.name).sort()).toEqual([
       'anomaly',
-      'error',
       'forecast',
+      'forecast-error',
       'ready',
+      'stale',
+      'threshold',
       'train',
     ]);
     expect(element?.attributes?.map((a) => a.name)).toContain('hidden-size');

@@ -22,7 +22,7 @@
     report.forecasts++;
     report.last = e.detail;
   });
-  el.addEventListener('error', function (e) {
+  el.addEventListener('forecast-error', function (e) {
     report.errors.push(e.detail);
   });
   customElements.whenDefined('lstm-forecast').then(function () {
