@@ -72,6 +72,21 @@ describe('detectSeasons', () => {
     }
   });
 
+  it('finds a day and a week of equal amplitude both, in either order (each explains half)', () => {
+    for (let s = 0; s < SEEDS; s++) {
+      const r = new Prng(600 + s);
+      const n = 4 * 168;
+      const y = new Float64Array(n);
+      for (let i = 0; i < n; i++)
+        y[i] =
+          Math.sin((2 * Math.PI * i) / 24) + Math.sin((2 * Math.PI * i) / 168 + 1) + r.normal();
+      expect(
+        seasons(y).sort((a, b) => a - b),
+        `seed ${s}`,
+      ).toEqual([24, 168]);
+    }
+  });
+
   it('reports a strong week that contains a weak day as the week alone (its profile holds the day)', () => {
     const r = new Prng(7);
     const n = 4 * 168;

@@ -71,8 +71,10 @@ const DEFAULT_MIN_STRENGTH = 0.1;
 const EXHAUSTIVE = 16;
 /** How many autocorrelation peaks, and how many spectral peaks, beyond EXHAUSTIVE are scored. */
 const PEAKS = 10;
-/** A divisor d of the best period m replaces it if d explains this share of what m explains. */
+/** A divisor d = m / 2 of the best period m replaces it if d explains this share of what m explains, */
 const DIVISOR_SHARE = 0.6;
+/** ... or this share, if m is 3 or more times d. */
+const SUBPERIOD_SHARE = 0.4;
 /** The second season's test is at alpha / SECOND_STRICTER. */
 const SECOND_STRICTER = 5;
 /** Harmonics whose power the period refinement compares. */
@@ -372,7 +374,11 @@ class Work {
         const k = Math.round(whole / d);
         if (Math.abs(whole - k * d) > tol || skip(d)) continue;
         if (d > EXHAUSTIVE && (k > 16 || d !== Math.round(whole / k))) continue;
-        if (this.score(d) >= zCrit && this.explained[d] >= DIVISOR_SHARE * this.explained[whole]) {
+        // most of what m explains; for k >= 3 a large part is enough (a day that is half of a
+        // week): a harmonic artifact at m / k carries about 1 / k or less (a spike train's m / 3
+        // a third, a square wave's a ninth), at m / 2 it can carry half (a spike train's)
+        const need = k === 2 ? DIVISOR_SHARE : SUBPERIOD_SHARE;
+        if (this.score(d) >= zCrit && this.explained[d] >= need * this.explained[whole]) {
           m = d;
           reduced = true;
           break;
