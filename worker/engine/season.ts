@@ -28,7 +28,8 @@
 //
 // The best score is then (1) reduced to the fundamental: a period-24 cycle is also 48- and
 // 72-periodic, so the best m is replaced by its smallest (near-)divisor that is significant and
-// explains at least DIVISOR_SHARE of what m explains; (2) refined to the sample by a least-
+// explains at least DIVISOR_SHARE of what m explains (SUBPERIOD_SHARE if m >= 3 d: a harmonic
+// artifact at m / k carries about 1 / k of m's variance or less); (2) refined to the sample by a least-
 // squares fit of its first harmonics, one series for every period compared (the F-test scores
 // are not smooth in m: each m de-trends and groups the samples its own way), as many harmonics
 // as the profile shows (one for a sine, up to HARMONICS for a step or a spike).
@@ -37,8 +38,8 @@
 // removed (a period that the first absorbs, one of its divisors, is not tried), at alpha /
 // SECOND_STRICTER, so a multiple such as 168 of 24 is reported only when it adds variance the
 // first does not explain; within its precision of a multiple of the first, it is that multiple.
-// A long season whose profile already holds a short one (a strong week with a weak day) is
-// reported alone.
+// A long season whose profile already holds a short one explaining less than SUBPERIOD_SHARE of
+// it (a strong week with a weak day) is reported alone.
 //
 // Allocation: the scratch arrays below are module-private, grown to the largest n seen and
 // reused; each call writes every element it reads first, so nothing passes from one call (or
