@@ -118,6 +118,11 @@ const MODEL_PROPS = [
   'coverage',
   'features',
 ] as const;
+/**
+ * The largest magnitude of a value taken in: the engine's forecasts and errors overflow to
+ * non-finite numbers from about 1e120 (squares of differences), so larger ones are bad-value.
+ */
+const MAX_MAGNITUDE = 1e100;
 /** The most points `max-points` may draw (the chart preallocates them). */
 const MAX_POINTS_LIMIT = 100_000;
 /** The most samples the model keeps for a rebuild (the engine's largest window + horizon). */
@@ -918,8 +923,12 @@ export class LstmForecast extends LitElement {
     const nums: number[] = [];
     for (const x of row) {
       if (x === null || x === undefined) nums.push(NaN);
-      else if (typeof x === 'number') nums.push(x);
-      else return this.reject('bad-value', `push: ${show(x)} is not a number`);
+      else if (typeof x === 'number') {
+        // finite but beyond what the model's arithmetic survives (±Infinity is a gap)
+        if (Math.abs(x) > MAX_MAGNITUDE && Number.isFinite(x))
+          return this.reject('bad-value', `push: ${x} is beyond ±${MAX_MAGNITUDE}`);
+        nums.push(x);
+      } else return this.reject('bad-value', `push: ${show(x)} is not a number`);
     }
     let ms: number | null = null;
     if (t !== undefined && t !== null) {

@@ -368,10 +368,11 @@ export class Lease {
       else await api.push(this.id, tv);
     }).catch((e: unknown) => {
       // A dead worker: the batches are in the log, and recovery pushes them to the new worker.
+      // A released lease: its owner let the forecaster go (a rebuild), and what it pushed too.
       o.values = [];
       o.times = [];
       o.sending = null;
-      if (!(e instanceof WorkerGone)) throw e;
+      if (!(e instanceof WorkerGone) && !this.released) throw e;
     });
     return o.sending;
   }

@@ -207,18 +207,17 @@ describe('<lstm-forecast> bad input', () => {
     expect(uncaught).toEqual([]);
   }, 60_000);
 
-  it('the status line shows a skill it can show after 1e300 inputs', async () => {
+  it('1e300 is a bad-value (beyond ±1e100), and the status line shows a skill it can show', async () => {
     const el = mount({ horizon: '12' });
     await nextEvent(el, 'ready');
-    const values = sine(400).map((v, i) => (i === 200 ? 1e300 : v));
-    const done = nextEvent<{ samples: number; backlog?: number }>(
-      el,
-      'train',
-      (d) => d.samples === 400,
-    );
+    const errors = errorsOf(el);
+    const values = sine(400).map((v, i) => (i === 200 ? 1e300 : i === 300 ? -1e101 : v));
+    const done = nextEvent<{ samples: number }>(el, 'train', (d) => d.samples === 398);
     el.pushMany(values);
+    expect(errors.map((e) => e.code)).toEqual(['bad-value', 'bad-value']);
+    expect(errors[0].message).toMatch(/1e\+300 is beyond ±1e\+100/);
     await done;
-    await vi.waitFor(() => expect(status(el)).toMatch(/400 samples.*skill/), WAIT);
+    await vi.waitFor(() => expect(status(el)).toMatch(/398 samples.*skill/), WAIT);
     expect(status(el)).toMatch(/skill (–|< -999%|[+-]?\d{1,3}%) vs naive/);
     expect(uncaught).toEqual([]);
   });
