@@ -28,12 +28,11 @@
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright';
 import { launchChromium } from '../../scripts/chromium';
-import { createServer, type ViteDevServer } from 'vite';
+import type { ViteDevServer } from 'vite';
 import { numArg, parseArgs, runMain, strArg } from '../common';
+import { startVite } from '../vite-server';
 import {
   summariseProfile,
   summariseTrace,
@@ -45,7 +44,6 @@ import {
 } from './profile';
 import type { FinishResult, FrameStats, SetupResult, WindowResult } from './protocol';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PAGE_PATH = '/bench/browser/';
 const VIEWPORT = { width: 1600, height: 1000 };
 const IDLE_SECONDS = 3;
@@ -192,29 +190,6 @@ function cpuUse(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stderr.write(`[bench:browser] ${msg}\n`);
-
-/**
- * The dev server, with no file watching and no HMR: an edit elsewhere in the repository must not
- * reload the page mid-run. Unless `dev`, packages resolve with the "production" condition, as in
- * a build (Lit's development build runs extra checks and warns that it is not for production).
- */
-async function startVite(dev: boolean): Promise<{ server: ViteDevServer; url: string }> {
-  const server = await createServer({
-    configFile: path.join(ROOT, 'vite.config.ts'),
-    root: ROOT,
-    // its own cache of pre-bundled packages: other conditions than a dev server's, and no race
-    // with a dev server or browser test running meanwhile
-    cacheDir: path.join(ROOT, 'node_modules/.vite-bench-browser'),
-    logLevel: 'warn',
-    clearScreen: false,
-    server: { port: 0, host: '127.0.0.1', open: false, hmr: false, watch: null },
-    ...(dev ? {} : { resolve: { conditions: ['module', 'browser', 'production'] } }),
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('vite: the server has no port');
-  return { server, url: `http://127.0.0.1:${address.port}${PAGE_PATH}` };
-}
 
 /** Crashes the run if the page navigates again (a Vite full reload would reset everything). */
 function watchPage(page: Page, pageErrors: string[]): void {
@@ -500,7 +475,7 @@ async function main(): Promise<void> {
   let browser: Browser | null = null;
   const pageErrors: string[] = [];
   try {
-    const vite = await startVite(o.dev);
+    const vite = await startVite(o.dev, PAGE_PATH);
     server = vite.server;
     log(`vite serves ${vite.url}`);
     browser = await launchChromium();
