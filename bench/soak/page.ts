@@ -30,7 +30,10 @@ async function setup(elements: number, rate: number) {
     forecasts.push(0);
     el.addEventListener('train', (e) => (counted[k] = e.detail.samples));
     el.addEventListener('forecast', () => forecasts[k]++);
-    el.addEventListener('error', (e) => (errors[e.detail.code] = (errors[e.detail.code] ?? 0) + 1));
+    el.addEventListener(
+      'forecast-error',
+      (e) => (errors[e.detail.code] = (errors[e.detail.code] ?? 0) + 1),
+    );
     ready.push(new Promise((r) => el.addEventListener('ready', r, { once: true })));
     grid.append(el);
     els.push(el);

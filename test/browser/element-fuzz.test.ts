@@ -71,7 +71,7 @@ function watch(el: LstmForecast) {
     nonFinite: 0,
     samples: 0,
   };
-  el.addEventListener('error', (e) => {
+  el.addEventListener('forecast-error', (e) => {
     const d = (e as CustomEvent<ErrorEventDetail>).detail;
     seen.codes.push(d.code);
     seen.errors.push(d);
