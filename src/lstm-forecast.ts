@@ -2,6 +2,7 @@ import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { Anomaly, ErrorInfo, ForecasterSnapshot, ForecastUpdate } from '../worker/engine';
 import { ForecastChart, DARK, FORECAST_SHARE, HOST, LIGHT, themeDeclarations } from './chart';
+import { LeaseController } from './controllers/lease';
 import { PersistenceController } from './controllers/persistence';
 import { SourceController } from './controllers/source';
 import { deleteRecord, loadRecord, type Batch, type DrawnHistory } from './persist';
@@ -301,8 +302,27 @@ export class LstmForecast extends LitElement {
   @query('[part="chart"]') private chartBox!: HTMLElement;
 
   private chart: ForecastChart | null = null;
-  private lease: Lease | null = null;
-  private leasing: Promise<void> | null = null;
+  private readonly leaseCtl = new LeaseController(this, {
+    acquire: () => this.acquire(true),
+    released: () => {
+      this.cancelHeldTrain();
+      this.chart?.destroy();
+      this.chart = null;
+    },
+  });
+  /** The forecaster (the lease controller's), once acquired. */
+  private get lease(): Lease | null {
+    return this.leaseCtl.lease;
+  }
+  private set lease(lease: Lease | null) {
+    this.leaseCtl.lease = lease;
+  }
+  private get leasing(): Promise<void> | null {
+    return this.leaseCtl.leasing;
+  }
+  private set leasing(leasing: Promise<void> | null) {
+    this.leaseCtl.leasing = leasing;
+  }
   /** Why there is no forecaster: its worker could not start (reported once, not retried). */
   private startError: WorkerStartError | null = null;
   /**
@@ -331,7 +351,6 @@ export class LstmForecast extends LitElement {
     history: () => this.drawnHistory(),
     onError: (message) => this.emitError({ code: 'persist-failed', message }),
   });
-  private releaseTimer: ReturnType<typeof setTimeout> | null = null;
   /** Samples refused before they reached the forecaster (here or by the engine), and the latest why. */
   private rejected = 0;
   private lastRejection = '';
@@ -541,34 +560,17 @@ export class LstmForecast extends LitElement {
   // --------------------------------------------------------------------------------------------
   // Lifecycle
 
+  // The controllers own the resources: the lease (controllers/lease.ts), the source
+  // (controllers/source.ts) and persistence (controllers/persistence.ts), each started in
+  // hostConnected and ended in hostDisconnected.
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.releaseTimer !== null) {
-      // moved within the page: keep the model
-      clearTimeout(this.releaseTimer);
-      this.releaseTimer = null;
-    }
-    // After the first update, so that properties set right after connecting (by a framework, or
-    // `append(el); el.horizon = 8`) are in the model's options rather than lost to the defaults.
-    if (!this.lease && !this.leasing)
-      this.leasing = this.updateComplete.then(() => this.acquire(true));
     this.darkQuery?.addEventListener('change', this.onSchemeChange);
   }
 
   override disconnectedCallback(): void {
-    super.disconnectedCallback(); // the controllers: the source closes, persistence saves
+    super.disconnectedCallback(); // persistence saves, the source closes, the lease goes
     this.darkQuery?.removeEventListener('change', this.onSchemeChange);
-    // Released after the current task, so moving the element (remove then insert) keeps it.
-    this.releaseTimer = setTimeout(() => {
-      this.releaseTimer = null;
-      const lease = this.lease;
-      this.lease = null;
-      this.leasing = null;
-      this.cancelHeldTrain();
-      void lease?.release();
-      this.chart?.destroy();
-      this.chart = null;
-    }, 0);
   }
 
   protected override firstUpdated(): void {
@@ -674,7 +676,7 @@ export class LstmForecast extends LitElement {
       return;
     }
     this.modelError = null;
-    if (!this.isConnected && this.releaseTimer === null) {
+    if (!this.isConnected && !this.leaseCtl.releasing) {
       void lease.release();
       return;
     }

@@ -180,6 +180,27 @@ describe('the status line', () => {
   });
 });
 
+describe('the controllers', () => {
+  it('open a src set after connection, keep the lease when the element moves, give it back when removed', async () => {
+    const el = mount();
+    await nextEvent(el, 'ready');
+    const ch = `late-src-${Math.random().toString(36).slice(2, 8)}`;
+    el.setAttribute('src', `${FEED}/sse/${ch}`);
+    await vi.waitFor(() => expect(status(el)).toMatch(/live/), WAIT);
+    const lease = el.forecasterLease!;
+    const other = document.createElement('div');
+    document.body.append(other);
+    other.append(el); // a move: removed and inserted in one task
+    await sleep(50);
+    expect(el.forecasterLease).toBe(lease);
+    expect(lease.isReleased).toBe(false);
+    el.remove();
+    await sleep(50);
+    expect(lease.isReleased).toBe(true);
+    expect(el.forecasterLease).toBeNull();
+  });
+});
+
 describe('events', () => {
   it('forecast-error does not reach window as an error, and error trackers see nothing', async () => {
     const onWindow: Event[] = [];
