@@ -29,6 +29,8 @@ export interface NetworkOptions {
   optimizer: 'adam' | 'adamw' | 'sgd';
   learningRate: number;
   seed: number;
+  /** Windows accumulateBatch takes at most (the size of xb, targets, weights); default 4. */
+  batch?: number;
 }
 
 /** How often (in good steps) the last known-good weights are saved for the divergence guard. */
@@ -50,6 +52,15 @@ export class Network {
   /** (outputs) targets and their weights (0 = unknown or not to be learnt). */
   readonly target: Float64Array;
   readonly weight: Float64Array;
+  /** The most windows accumulateBatch takes at once. */
+  readonly batch: number;
+  /** (batch, W, I) the windows of one batched step, batch-first; stage(b) or the caller fills it. */
+  readonly xb: Float32Array;
+  /** (batch, outputs) their targets and weights, as target and weight for one window. */
+  readonly targets: Float64Array;
+  readonly weights: Float64Array;
+  /** (batch) the weighted L1 loss of each window of the last accumulateBatch, NaN if none. */
+  readonly losses: Float64Array;
   steps = 0;
   divergences = 0;
 
@@ -60,6 +71,8 @@ export class Network {
   private readonly h: Float32Array; // (L, H) state for rolling forward
   private readonly c: Float32Array;
   private readonly y: Float32Array; // (I) one input row
+  private readonly dpredB: Float32Array; // (W, batch) or (batch, outputs): d loss / d pred
+  private readonly dOutB: Float32Array; // (W, batch, H) d loss / d LSTM output, time-major
   private readonly good: Float32Array[]; // last known-good params and moments
   private goodT = 0;
 
@@ -85,15 +98,23 @@ export class Network {
     this.x = new Float32Array(W * I);
     this.target = new Float64Array(this.outputs);
     this.weight = new Float64Array(this.outputs);
-    this.pred = new Float32Array(Math.max(this.outputs, o.horizon));
+    this.pred = new Float32Array(Math.max(this.outputs, o.horizon) * (o.batch ?? 4));
     this.dpred = new Float32Array(this.outputs);
     this.dOut = new Float32Array(W * H);
     this.dLast = new Float32Array(H);
     this.h = new Float32Array(L * H);
     this.c = new Float32Array(L * H);
     this.y = new Float32Array(I);
-    this.lstm.ensureCapacity(W);
-    this.head.ensureCapacity(W);
+    this.batch = o.batch ?? 4;
+    const B = this.batch;
+    this.xb = new Float32Array(B * W * I);
+    this.targets = new Float64Array(B * this.outputs);
+    this.weights = new Float64Array(B * this.outputs);
+    this.losses = new Float64Array(B);
+    this.dpredB = new Float32Array(B * this.outputs);
+    this.dOutB = new Float32Array(W * B * H);
+    this.lstm.ensureCapacity(W, B);
+    this.head.ensureCapacity(W * B);
     this.good = [
       new Float32Array(this.arena.size),
       ...this.opt.moments.map((m) => new Float32Array(m.length)),
@@ -134,6 +155,67 @@ export class Network {
       lstm.backwardSeq(this.head.dinput, W);
     }
     return loss;
+  }
+
+  /** Copies the window in x and its target/weight into slot b of xb, targets and weights. */
+  stage(b: number): void {
+    const n = this.outputs;
+    this.xb.set(this.x, b * this.x.length);
+    for (let i = 0; i < n; i++) {
+      this.targets[b * n + i] = this.target[i];
+      this.weights[b * n + i] = this.weight[i];
+    }
+  }
+
+  /**
+   * The batched accumulate: the first n windows of xb against targets/weights, forward and
+   * backward together (each weight read once per step for all of them), each window's
+   * gradients scaled by `scale` (default 1/n: the mean over the windows) as accumulate(scale)
+   * would; leave scale out on the hot path (a double passed to a call V8 does not inline is
+   * boxed). The same gradients as n calls of
+   * accumulate (up to float32 summation order; dropout masks are drawn differently). Writes
+   * each window's loss into losses[b] (NaN if it had nothing to learn) and returns how many
+   * windows had something to learn.
+   */
+  accumulateBatch(n: number, scale = 1 / n): number {
+    const { window: W, hiddenSize: H } = this.o;
+    const O = this.outputs;
+    const lstm = this.lstm;
+    const direct = this.o.strategy === 'direct';
+    lstm.forwardBatch(this.xb, W, n, null, null, true, true);
+    // the lstm output is time-major (W, n, H): window b's step t is row t*n + b
+    if (direct) {
+      for (let b = 0; b < n; b++)
+        this.head.forwardRow(this.pred, b * O, lstm.output, ((W - 1) * n + b) * H);
+    } else this.head.forwardSeq(lstm.output, W * n);
+    const pred = direct ? this.pred : this.head.output;
+    let learnt = 0;
+    for (let b = 0; b < n; b++) {
+      let wsum = 0;
+      for (let i = 0; i < O; i++) wsum += this.weights[b * O + i];
+      let loss = 0;
+      for (let i = 0; i < O; i++) {
+        const p = direct ? pred[b * O + i] : pred[i * n + b];
+        const w = wsum > 0 ? this.weights[b * O + i] / wsum : 0;
+        const d = p - this.targets[b * O + i];
+        loss += w * Math.abs(d);
+        this.dpredB[direct ? b * O + i : i * n + b] = (d > 0 ? w : d < 0 ? -w : 0) * scale;
+      }
+      this.losses[b] = wsum > 0 ? loss : NaN;
+      if (wsum > 0) learnt++;
+    }
+    if (direct) {
+      this.dOutB.fill(0, 0, W * n * H);
+      for (let b = 0; b < n; b++) {
+        const off = ((W - 1) * n + b) * H;
+        this.head.backwardRow(this.dOutB, off, this.dpredB, b * O, lstm.output, off);
+      }
+      lstm.backwardBatch(this.dOutB, W, n, null, null);
+    } else {
+      this.head.backwardSeq(this.dpredB, W * n);
+      lstm.backwardBatch(this.head.dinput, W, n, null, null);
+    }
+    return learnt;
   }
 
   /**
