@@ -1,5 +1,6 @@
 // Network.accumulateBatch: n windows through the LSTM and head together give the gradients and
-// losses of n accumulate() calls, for both heads, with windows that have nothing to learn.
+// losses of n accumulate() calls, for both heads and both cells, with windows that have nothing
+// to learn.
 
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../worker/core';
@@ -19,10 +20,16 @@ const base: NetworkOptions = {
 };
 
 describe('Network.accumulateBatch', () => {
-  for (const strategy of ['direct', 'recursive'] as const) {
-    it(`${strategy}: the gradients and losses of one accumulate per window`, () => {
-      const a = new Network({ ...base, strategy });
-      const b = new Network({ ...base, strategy });
+  for (const [cell, strategy] of [
+    ['lstm', 'direct'],
+    ['lstm', 'recursive'],
+    ['gru', 'direct'],
+    ['gru', 'recursive'],
+  ] as const) {
+    it(`${cell}, ${strategy}: the gradients and losses of one accumulate per window`, () => {
+      const a = new Network({ ...base, strategy, cell });
+      const b = new Network({ ...base, strategy, cell });
+      expect(a.lstm.constructor.name).toBe(cell.toUpperCase());
       b.arena.data.set(a.arena.data);
       const prng = new Prng(2);
       const n = 3;
@@ -52,6 +59,14 @@ describe('Network.accumulateBatch', () => {
       }
       expect(norm).toBeGreaterThan(1e-3);
       expect(worst, `max |grad difference| ${worst} (max |grad| ${norm})`).toBeLessThan(1e-6);
+      // and it forecasts (a recursive head rolls the cell forward step by step)
+      const out = new Float64Array(base.horizon);
+      a.predict(out, (_k, p, row) => {
+        row[0] = p;
+        row[1] = 0;
+      });
+      expect(out.every((v) => Number.isFinite(v))).toBe(true);
+      expect(new Set(out).size).toBeGreaterThan(1);
     });
   }
 

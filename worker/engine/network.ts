@@ -10,6 +10,7 @@ import {
   Adam,
   AdamW,
   clipGrads,
+  GRU,
   Linear,
   LSTM,
   ParamArena,
@@ -29,6 +30,8 @@ export interface NetworkOptions {
   optimizer: 'adam' | 'adamw' | 'sgd';
   learningRate: number;
   seed: number;
+  /** The recurrent cell: torch.nn.LSTM or torch.nn.GRU semantics; default 'lstm'. */
+  cell?: 'lstm' | 'gru';
   /** Windows accumulateBatch takes at most (the size of xb, targets, weights); default 4. */
   batch?: number;
 }
@@ -42,7 +45,8 @@ export type StepOutcome = 'ok' | 'skipped' | 'restored';
 export class Network {
   readonly o: NetworkOptions;
   readonly arena = new ParamArena('float32');
-  readonly lstm: LSTM;
+  /** The recurrent network (a GRU with cell 'gru'); its parameters are named 'lstm.*' either way. */
+  readonly lstm: LSTM | GRU;
   readonly head: Linear;
   readonly opt: Optimizer;
   /** Outputs per window: h ('direct') or W ('recursive'). */
@@ -79,10 +83,15 @@ export class Network {
   constructor(o: NetworkOptions) {
     this.o = o;
     const { inputSize: I, hiddenSize: H, numLayers: L, window: W } = o;
-    this.lstm = new LSTM(
-      { inputSize: I, hiddenSize: H, numLayers: L, dropout: o.dropout, seed: o.seed },
-      { arena: this.arena, prefix: 'lstm.' },
-    );
+    const rnnOptions = {
+      inputSize: I,
+      hiddenSize: H,
+      numLayers: L,
+      dropout: o.dropout,
+      seed: o.seed,
+    };
+    const slot = { arena: this.arena, prefix: 'lstm.' };
+    this.lstm = o.cell === 'gru' ? new GRU(rnnOptions, slot) : new LSTM(rnnOptions, slot);
     this.outputs = o.strategy === 'direct' ? o.horizon : W;
     const out = o.strategy === 'direct' ? o.horizon : 1;
     this.head = new Linear(
@@ -134,7 +143,7 @@ export class Network {
     for (let i = 0; i < n; i++) wsum += this.weight[i];
     if (!(wsum > 0)) return NaN;
     const lstm = this.lstm;
-    lstm.forwardSeq(this.x, W, null, null, true);
+    this.forward(this.x, W, 1, true, false);
     if (this.o.strategy === 'direct') this.head.forwardRow(this.pred, 0, lstm.output, (W - 1) * H);
     else this.head.forwardSeq(lstm.output, W);
     const pred = this.o.strategy === 'direct' ? this.pred : this.head.output;
@@ -149,10 +158,10 @@ export class Network {
       this.dOut.fill(0);
       this.head.backwardRow(this.dLast, 0, this.dpred, 0, lstm.output, (W - 1) * H);
       this.dOut.set(this.dLast, (W - 1) * H);
-      lstm.backwardSeq(this.dOut, W);
+      this.backward(this.dOut, W, 1);
     } else {
       this.head.backwardSeq(this.dpred, W);
-      lstm.backwardSeq(this.head.dinput, W);
+      this.backward(this.head.dinput, W, 1);
     }
     return loss;
   }
@@ -182,7 +191,7 @@ export class Network {
     const O = this.outputs;
     const lstm = this.lstm;
     const direct = this.o.strategy === 'direct';
-    lstm.forwardBatch(this.xb, W, n, null, null, true, true);
+    this.forward(this.xb, W, n, true, true);
     // the lstm output is time-major (W, n, H): window b's step t is row t*n + b
     if (direct) {
       for (let b = 0; b < n; b++)
@@ -210,10 +219,10 @@ export class Network {
         const off = ((W - 1) * n + b) * H;
         this.head.backwardRow(this.dOutB, off, this.dpredB, b * O, lstm.output, off);
       }
-      lstm.backwardBatch(this.dOutB, W, n, null, null);
+      this.backward(this.dOutB, W, n);
     } else {
       this.head.backwardSeq(this.dpredB, W * n);
-      lstm.backwardBatch(this.head.dinput, W, n, null, null);
+      this.backward(this.head.dinput, W, n);
     }
     return learnt;
   }
@@ -262,7 +271,7 @@ export class Network {
   ): void {
     const { window: W, hiddenSize: H, numLayers: L, horizon } = this.o;
     const lstm = this.lstm;
-    lstm.forwardSeq(this.x, W, null, null, false);
+    this.forward(this.x, W, 1, false, false);
     if (this.o.strategy === 'direct') {
       this.head.forwardRow(this.pred, 0, lstm.output, (W - 1) * H);
       for (let k = 0; k < horizon; k++) out[k] = this.pred[k];
@@ -270,16 +279,29 @@ export class Network {
     }
     // A copy of the state at the end of the window; the live state is left as it is.
     this.h.set(lstm.hn.subarray(0, L * H));
-    this.c.set(lstm.cn.subarray(0, L * H));
+    if (lstm instanceof LSTM) this.c.set(lstm.cn.subarray(0, L * H));
     this.head.forwardRow(this.pred, 0, lstm.output, (W - 1) * H);
     for (let k = 0; k < horizon; k++) {
       const p = this.pred[0];
       out[k] = p;
       if (k === horizon - 1) break;
       nextInput(k, p, this.y);
-      lstm.stepForward(this.y, 0, this.h, this.c);
+      if (lstm instanceof LSTM) lstm.stepForward(this.y, 0, this.h, this.c);
+      else lstm.stepForward(this.y, 0, this.h);
       this.head.forwardRow(this.pred, 0, this.h, (L - 1) * H);
     }
+  }
+
+  private forward(x: Floats, T: number, B: number, training: boolean, bf: boolean): void {
+    const rnn = this.lstm;
+    if (rnn instanceof LSTM) rnn.forwardBatch(x, T, B, null, null, training, bf);
+    else rnn.forwardBatch(x, T, B, null, training, bf);
+  }
+
+  private backward(dy: Floats, T: number, B: number): void {
+    const rnn = this.lstm;
+    if (rnn instanceof LSTM) rnn.backwardBatch(dy, T, B, null, null);
+    else rnn.backwardBatch(dy, T, B, null);
   }
 
   /** The last known-good params and moments (for snapshots). */
