@@ -246,6 +246,11 @@ interface Track {
   latencies: number[];
   /** Samples the worker had taken in by its latest update (the `train` event's `samples`). */
   ingested: number;
+  /** The latest `train` event's trainSteps, and forecast events so far. */
+  trainSteps: number;
+  forecasts: number;
+  /** ingested, trainSteps and forecasts when the measured window began. */
+  atBegin: { ingested: number; trainSteps: number; forecasts: number };
 }
 
 const tracks: Track[] = [];
@@ -254,6 +259,7 @@ let feedStart = 0;
 let sent = 0; // samples per element so far
 let counting = false;
 let windowStart = 0;
+let setupStart = 0;
 let windowEnd = 0;
 const counts = { pushed: 0, forecasts: 0, trains: 0, anomalies: 0, ticks: 0, lateTicks: 0 };
 let windowCounts = { ...counts };
@@ -266,6 +272,7 @@ const errors = new Map<string, { code: string; message: string; count: number }>
 function onForecast(track: Track, detail: ForecastEventDetail): void {
   const now = performance.now();
   counts.forecasts++;
+  track.forecasts++;
   const { times, pushedAt, counted } = track;
   let i = track.next;
   while (i < times.length && times[i] <= detail.from) {
@@ -308,6 +315,7 @@ async function setup(config: FeedConfig): Promise<SetupResult> {
   grid.style.gridTemplateColumns = `repeat(${cols}, minmax(0, 1fr))`;
   grid.style.gridTemplateRows = `repeat(${rows}, minmax(0, 1fr))`;
   const t0 = performance.now();
+  setupStart = t0;
   const ready: Promise<void>[] = [];
   for (let k = 0; k < config.elements; k++) {
     const el = document.createElement('lstm-forecast');
@@ -323,12 +331,16 @@ async function setup(config: FeedConfig): Promise<SetupResult> {
       next: 0,
       latencies: [],
       ingested: 0,
+      trainSteps: 0,
+      forecasts: 0,
+      atBegin: { ingested: 0, trainSteps: 0, forecasts: 0 },
     };
     el.label = track.signal.label;
     el.addEventListener('forecast', (e) => onForecast(track, e.detail));
     el.addEventListener('train', (e) => {
       counts.trains++;
       track.ingested = e.detail.samples;
+      track.trainSteps = e.detail.trainSteps;
     });
     el.addEventListener('anomaly', () => counts.anomalies++);
     el.addEventListener('forecast-error', (e) => {
@@ -371,6 +383,8 @@ function begin(): void {
   frameTimes = [];
   windowCounts = { ...counts };
   worstTickGap = 0;
+  for (const t of tracks)
+    t.atBegin = { ingested: t.ingested, trainSteps: t.trainSteps, forecasts: t.forecasts };
 }
 
 function end(): WindowResult {
@@ -392,6 +406,12 @@ function end(): WindowResult {
     trains: d('trains'),
     anomalies: d('anomalies'),
     inFlight: tracks.map((t) => t.times.length - t.ingested),
+    longTasksSinceSetup: longTaskStats(setupStart, windowEnd),
+    perElement: tracks.map((t) => ({
+      trainSteps: t.trainSteps - t.atBegin.trainSteps,
+      samples: t.ingested - t.atBegin.ingested,
+      forecasts: t.forecasts - t.atBegin.forecasts,
+    })),
   };
 }
 

@@ -93,6 +93,10 @@ export interface WindowResult {
    * (as of the element's latest `train` event), i.e. queued in the element, the lease or the worker.
    */
   inFlight: number[];
+  /** Per element, in the window: its train steps, the samples its model took in, its forecasts. */
+  perElement: { trainSteps: number; samples: number; forecasts: number }[];
+  /** Long tasks from the creation of the elements to the end of the window (warm-up included). */
+  longTasksSinceSetup: LongTaskStats;
 }
 
 /** What `finish()` returns, after the feed stopped and the last forecasts came in. */
