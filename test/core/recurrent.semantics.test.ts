@@ -30,7 +30,7 @@ describe('a batch is B independent sequences', () => {
           ? new LSTM({ ...opts, projSize: 3, batchFirst, dtype: 'float64' })
           : new GRU({ ...opts, batchFirst, dtype: 'float64' });
       const prng = new Prng(9);
-      const B = 3;
+      const B = 7; // the kernels take 4 sequences at a time, then 2, then 1
       const T = 4;
       const xs = Array.from({ length: B }, () => seq(prng, T, 2));
       const one = make(false);
