@@ -50,6 +50,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/browser/**', 'test/e2e/**', '**/node_modules/**'],
           pool: 'forks',
+          // The engine's tests train real networks: seconds each alone, many times that on a
+          // shared, busy machine. A generous cap, not a measurement (no test asserts a time).
+          testTimeout: 90_000,
           // globalThis.gc lets memory and allocation tests force a collection.
           execArgv: ['--expose-gc'],
         },

@@ -136,7 +136,7 @@ const TRAIN_HOLD_MS = 1000;
  * The engine's skill and coverage are exponentially weighted means (worker/engine/forecaster.ts:
  * errors with weight 1/32, coverage 1/100): about this many of the latest samples count.
  */
-const SKILL_SAMPLES = 32;
+const SKILL_SAMPLES = 128; // worker/engine/intervals.ts, SKILL_MEMORY
 const COVERAGE_SAMPLES = 100;
 
 /**

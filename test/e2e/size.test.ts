@@ -15,9 +15,9 @@ function size(...args: string[]) {
 }
 
 describe('npm run size', () => {
-  it('passes the budgets: all-in-one <= 76 KB gzip, csp main thread <= 48 KB gzip', () => {
+  it('passes the budgets: all-in-one <= 82 KB gzip, csp main thread <= 48 KB gzip', () => {
     const { status, out } = size();
-    expect(out).toMatch(/PASS: dist\/lstm-forecast\.js is [\d.]+ KB gzip; the budget is 76\.0 KB/);
+    expect(out).toMatch(/PASS: dist\/lstm-forecast\.js is [\d.]+ KB gzip; the budget is 82\.0 KB/);
     expect(out).toMatch(
       /PASS: dist\/csp\/lstm-forecast\.js is [\d.]+ KB gzip; the budget is 48\.0 KB/,
     );

@@ -109,6 +109,16 @@ describe('bad samples', () => {
     expect(weightsFinite(f)).toBe(true);
   });
 
+  it('values beyond ±1e100 are rejected with bad-value; forecasts stay finite', () => {
+    const f = new Forecaster(SMALL);
+    f.push(Array.from({ length: 80 }, (_, i) => Math.sin(i / 4)));
+    const r = f.push([1e120, 0.5, -1e300]);
+    expect(r.rejected).toBe(2);
+    expect(r.accepted).toBe(1);
+    expect(r.error?.code).toBe('bad-value');
+    expect(f.forecast().mean.every(Number.isFinite)).toBe(true);
+  });
+
   it('a constant series forecasts the constant, with a zero-width interval', () => {
     const f = new Forecaster(SMALL);
     for (let i = 0; i < 200; i++) f.push(42);

@@ -82,7 +82,7 @@ describe('PyTorch state dicts', () => {
       'head.weight',
       'head.bias',
     ]);
-    expect([sd['lstm.weight_ih_l0'].length, sd['lstm.weight_ih_l0'][0].length]).toEqual([32, 2]);
+    expect([sd['lstm.weight_ih_l0'].length, sd['lstm.weight_ih_l0'][0].length]).toEqual([32, 1]);
     expect([sd['head.weight'].length, sd['head.weight'][0].length]).toEqual([6, 8]);
     const b = new Forecaster({ ...SMALL, seed: 99 });
     b.importStateDict(sd);
@@ -92,7 +92,15 @@ describe('PyTorch state dicts', () => {
   it('loads an LSTM trained in PyTorch (the reference fixture) with a head, and fine-tunes it', () => {
     const c = lstmFixture.cases.find((k) => k.name === 'long_t200_i2_h8_l2_bias_uni_state');
     if (!c) throw new Error('fixture missing');
-    const f = new Forecaster({ hiddenSize: 8, numLayers: 2, window: 16, horizon: 4, seed: 1 });
+    // the fixture's LSTM takes 2 inputs: the target's channel and one more feature
+    const f = new Forecaster({
+      hiddenSize: 8,
+      numLayers: 2,
+      window: 16,
+      horizon: 4,
+      seed: 1,
+      features: 2,
+    });
     const sd: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(c.stateDict)) sd[`lstm.${k}`] = v;
     sd['head.weight'] = Array.from({ length: 4 }, () => new Array(8).fill(0.01));
@@ -104,10 +112,34 @@ describe('PyTorch state dicts', () => {
       const want = (v as number[] | number[][]).flat();
       back.forEach((x, i) => expect(Math.abs(x - want[i])).toBeLessThan(1e-6)); // float32 storage
     }
-    f.push(series(100));
+    f.push(Float64Array.from(series(100).flatMap((v, i) => [v, Math.cos(i / 7)])));
     expect(f.stats().trainSteps).toBeGreaterThan(0);
     expect(f.exportStateDict()['lstm.weight_hh_l1']).not.toEqual(got['lstm.weight_hh_l1']);
   });
+
+  it('an imported model is servable at once: backtested on the buffer, then weighted', () => {
+    // a non-linear cycle the filter alone cannot follow; A learns it, B only has the data
+    const ys = Array.from(
+      { length: 700 },
+      (_, i) => Math.sign(Math.sin(i / 6)) + 0.05 * Math.sin(i),
+    );
+    const a = new Forecaster({ ...SMALL, budget: { stepsPerSample: 1 } });
+    a.push(ys);
+    const b = new Forecaster({ ...SMALL, budget: { stepsPerSample: 0 } });
+    b.push(ys);
+    const hybridWeight = (f: Forecaster) => {
+      const internal = f as unknown as {
+        sel: { weights(c: Float64Array): Float64Array };
+        cand: Float64Array;
+      };
+      return internal.sel.weights(internal.cand).slice(3 * 6, 4 * 6);
+    };
+    expect(Array.from(hybridWeight(b)).every((w) => w === 0)).toBe(true); // never trained: not served
+    b.importStateDict(a.exportStateDict());
+    const w = hybridWeight(b);
+    expect(Math.max(...w), 'the imported hybrid carries weight at once').toBeGreaterThan(0);
+    expect(b.stats().trainSteps).toBe(1); // counted as a model; no training happened
+  }, 60_000);
 
   it('refuses a state dict that does not fit, and keeps its weights', () => {
     const f = new Forecaster(SMALL);

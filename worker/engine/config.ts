@@ -14,7 +14,9 @@ export interface ResolvedOptions {
   features: number;
   targetIndex: number;
   strategy: 'direct' | 'recursive';
-  target: 'change' | 'level';
+  season: number;
+  anomalyLevel: number;
+  cell: 'lstm' | 'gru';
   coverage: number;
   capacity: number;
   budget: { stepsPerSample: number } | { cpuShare: number };
@@ -34,7 +36,9 @@ export const DEFAULTS: ResolvedOptions = {
   features: 1,
   targetIndex: 0,
   strategy: 'direct',
-  target: 'change',
+  season: 0,
+  anomalyLevel: 0.999,
+  cell: 'lstm',
   coverage: 0.8,
   capacity: 2048,
   budget: { stepsPerSample: 1 },
@@ -113,6 +117,10 @@ export function resolveOptions(options: ForecasterOptions = {}): ResolvedOptions
       bad('budget', '{ stepsPerSample } or { cpuShare }', o.budget);
     }
   }
+  // a season the user knows; the buffer holds at least three of it
+  const capacityMax = 1 << 20;
+  const season = int(o, 'season', 0, Math.floor(capacityMax / 3));
+  if (season === 1) bad('season', '0 (detect) or a period of at least 2 samples', season);
   const r: ResolvedOptions = {
     horizon,
     window,
@@ -124,13 +132,18 @@ export function resolveOptions(options: ForecasterOptions = {}): ResolvedOptions
     features,
     targetIndex: int(o, 'targetIndex', 0, features - 1),
     strategy: oneOf(o, 'strategy', ['direct', 'recursive'] as const),
-    target: oneOf(o, 'target', ['change', 'level'] as const),
     coverage: num(o, 'coverage', (v) => v > 0 && v < 1, 'a number in (0, 1)'),
-    capacity: int(o, 'capacity', Math.max(64, 2 * (window + horizon)), 1 << 20),
+    capacity: Math.max(
+      int(o, 'capacity', Math.max(64, 2 * (window + horizon)), capacityMax),
+      3 * season + window + horizon,
+    ),
     budget,
     replay: int(o, 'replay', 0, 64),
     anomalies: oneOf(o, 'anomalies', ['skip', 'downweight', 'train'] as const),
     seed: num(o, 'seed', () => true, 'a finite number'),
+    season,
+    anomalyLevel: num(o, 'anomalyLevel', (v) => v > 0.5 && v < 1, 'a number in (0.5, 1)'),
+    cell: oneOf(o, 'cell', ['lstm', 'gru'] as const),
   };
   return r;
 }

@@ -85,6 +85,19 @@ export class AdaptiveConformal {
     return null;
   }
 
+  /** The split-conformal quantile at a fixed level of the errors kept for step k (NaN if none). */
+  quantile(k: number, level: number): number {
+    const n = Math.min(this.seen[k], this.size);
+    if (n === 0) return NaN;
+    const idx = Math.min(n - 1, Math.max(0, Math.ceil((n + 1) * level) - 1));
+    return this.sorted[k * this.size + idx];
+  }
+
+  /** Errors held for step k. */
+  held(k: number): number {
+    return Math.min(this.seen[k], this.size);
+  }
+
   /** Half-width for step k, or NaN until enough errors have been seen. */
   halfWidth(k: number, minErrors = 20): number {
     const n = Math.min(this.seen[k], this.size);

@@ -10,6 +10,11 @@ export interface ForecasterOptions {
   window?: number;
   /** LSTM hidden size. Default 32. */
   hiddenSize?: number;
+  /**
+   * The recurrent cell: 'lstm' (torch.nn.LSTM, the default) or 'gru' (torch.nn.GRU: fewer
+   * parameters, faster per step). Its parameters are named 'lstm.*' either way.
+   */
+  cell?: 'lstm' | 'gru';
   /** LSTM layers. Default 1. */
   numLayers?: number;
   /** Dropout between LSTM layers (training only). Default 0. */
@@ -24,11 +29,6 @@ export interface ForecasterOptions {
   targetIndex?: number;
   /** 'direct': one head predicts all horizon steps; 'recursive': predictions fed back. */
   strategy?: 'direct' | 'recursive';
-  /**
-   * What the network predicts: 'change' over the last value (scaled by the typical step), or the
-   * 'level' (standardised by a running mean and deviation). Default 'change'.
-   */
-  target?: 'change' | 'level';
   /** Coverage of the prediction intervals. Default 0.8. */
   coverage?: number;
   /** Samples kept for training replay. Default 2048. */
@@ -43,6 +43,18 @@ export interface ForecasterOptions {
   replay?: number;
   /** What training does with samples flagged as anomalies. Default 'skip'. */
   anomalies?: 'skip' | 'downweight' | 'train';
+  /**
+   * The season in samples (a day of hourly data: 24), if you know it: the filter and the
+   * seasonal naive forecast use it, and the buffer keeps at least three of it. 0 (the default)
+   * detects it from the data.
+   */
+  season?: number;
+  /**
+   * How rare a residual must be to be called an anomaly: samples beyond the anomalyLevel
+   * two-sided quantile of the filter's recent one-step residuals. Default 0.999 (at most about
+   * 1 false alarm per 1,000 clean samples).
+   */
+  anomalyLevel?: number;
   /** Seed of every random choice (initialisation, replay, dropout). Default 0. */
   seed?: number;
 }
@@ -60,12 +72,17 @@ export interface Forecast {
   ready: boolean;
 }
 
-/** A sample outside its 99% one-step interval (the drawn band is the `coverage` one). */
+/**
+ * A sample whose de-seasonalised one-step residual is beyond the anomalyLevel bar (the drawn
+ * band is the `coverage` one).
+ */
 export interface Anomaly {
+  /** Stable: the sample's index (samples counted from the first pushed), the same on a replay. */
+  id: number;
   time: number;
   value: number;
   expected: number;
-  /** The 99% one-step interval it fell outside. */
+  /** The one-step interval at anomalyLevel that it fell outside. */
   lower: number;
   upper: number;
   /** |value - expected| / half-width of that interval: > 1 for every anomaly. */
@@ -109,6 +126,19 @@ export interface ForecasterStats {
   skill: number;
   /** Share of recent samples that fell inside their one-step interval. */
   coverage: number;
+  /**
+   * The smoothing filter in force: its constants as last fitted, whether it works on log y, its
+   * season (0: none) and unit (the scale of the network's inputs and targets, in z units).
+   */
+  filter: {
+    alpha: number;
+    beta: number;
+    gamma: number;
+    phi: number;
+    log: boolean;
+    season: number;
+    unit: number;
+  };
 }
 
 /** What a subscriber receives after each push (the worker batches it per push call). */

@@ -1,0 +1,189 @@
+// What is served: a combination, per horizon step, of the candidate forecasts
+//   0 naive (the last value), 1 seasonal naive, 2 the smoothing filter, 3 filter + LSTM,
+// weighted by their recent errors there: inverse errors to the 4th power (Bates and Granger
+// 1969 weight by inverse squared errors; the candidates' errors are strongly correlated, and the
+// 4th power, which leans further toward the best, did better in the accuracy benchmark).
+// A candidate other than naive is weighted only as far as it has beaten naive both recently
+// (per step, fully from 5% better, not at all when no better) and over a long record (all
+// steps together, about LONG outcomes), so a run of luck on a random walk does not earn it
+// weight and the product does not do worse than doing nothing. Errors are smoothed over neighbouring steps, so the weights, and the served path,
+// vary smoothly with the horizon rather than jumping where the best candidate changes.
+//
+// C = candidates, h = horizon.
+
+export const NAIVE = 0;
+export const SNAIVE = 1;
+export const FILTER = 2;
+export const HYBRID = 3;
+export const C = 4;
+
+const ERR_ALPHA = 1 / 32; // recent errors
+const MIN_SCORED = 20; // outcomes before a candidate may be weighted
+const FULL = 0.05; // better than naive by this share: full weight
+const LONG = 256; // outcomes of the long record (a running mean, then a moving one)
+
+export interface SelectionState {
+  err: Float64Array;
+  long: Float64Array;
+  pendIndex: Float64Array;
+  pendCand: Float64Array;
+}
+
+export class Selection {
+  readonly h: number;
+  /** (C, h) recent mean absolute error, then (C, h) outcomes seen. */
+  readonly err: Float64Array;
+  /** (C, h) mean absolute error over about the last LONG outcomes (seeded by backtests too). */
+  readonly long: Float64Array;
+  /** (h) the sample each pending row of forecasts was made after; -1 for none. */
+  readonly pendIndex: Float64Array;
+  /** (h, C, h) each candidate's forecast made after sample pendIndex[slot]. */
+  readonly pendCand: Float64Array;
+  private readonly smooth: Float64Array; // (C, h) scratch
+  private readonly w: Float64Array; // (C, h) weights
+  private readonly longGate = new Float64Array(C);
+
+  constructor(h: number) {
+    this.h = h;
+    this.err = new Float64Array(2 * C * h);
+    this.long = new Float64Array(C * h);
+    this.pendIndex = new Float64Array(h).fill(-1);
+    this.pendCand = new Float64Array(h * C * h);
+    this.smooth = new Float64Array(C * h);
+    this.w = new Float64Array(C * h);
+  }
+
+  /** Scores every pending forecast that sample n (value y) completes. */
+  score(n: number, y: number): void {
+    const h = this.h;
+    for (let k = 0; k < h; k++) {
+      const made = n - 1 - k;
+      if (made < 0) break;
+      const slot = made % h;
+      if (this.pendIndex[slot] !== made) continue;
+      for (let c = 0; c < C; c++) {
+        const p = this.pendCand[(slot * C + c) * h + k];
+        if (Number.isNaN(p)) continue;
+        this.record(c, k, Math.abs(y - p));
+      }
+    }
+  }
+
+  record(c: number, k: number, e: number): void {
+    const { h, err } = this;
+    const seen = err[(C + c) * h + k]++;
+    err[c * h + k] = seen === 0 ? e : err[c * h + k] + ERR_ALPHA * (e - err[c * h + k]);
+    this.long[c * h + k] += (e - this.long[c * h + k]) / Math.min(seen + 1, LONG);
+  }
+
+  /** Replaces the recent errors by a backtest's mean errors (sums / counts, (C, h) each). */
+  seed(sums: Float64Array, counts: Float64Array): void {
+    const { h, err } = this;
+    for (let i = 0; i < C * h; i++) {
+      if (counts[i] === 0) continue;
+      err[i] = sums[i] / counts[i];
+      this.long[i] = sums[i] / counts[i];
+      err[C * h + i] = Math.max(err[C * h + i], counts[i]);
+    }
+  }
+
+  /** Files the candidates (C, h) forecast after sample t, for scoring. */
+  file(t: number, cand: Float64Array): void {
+    const h = this.h;
+    const slot = t % h;
+    this.pendIndex[slot] = t;
+    this.pendCand.set(cand, slot * C * h);
+  }
+
+  /** The weights (C, h) from the recent errors, for candidates that exist in cand. */
+  weights(cand: Float64Array): Float64Array {
+    const { h, err, smooth, w } = this;
+    for (let c = 0; c < C; c++) {
+      for (let k = 0; k < h; k++) {
+        // a (1, 2, 1) kernel over the steps that have been scored
+        let s = 0;
+        let n = 0;
+        for (let j = Math.max(0, k - 1); j <= Math.min(h - 1, k + 1); j++) {
+          if (err[(C + c) * h + j] === 0) continue;
+          const wt = j === k ? 2 : 1;
+          s += wt * err[c * h + j];
+          n += wt;
+        }
+        smooth[c * h + k] = n > 0 ? s / n : NaN;
+      }
+    }
+    // the long record's gate, per candidate, from all steps together
+    let l0 = 0;
+    for (let k = 0; k < h; k++) l0 += this.long[k];
+    for (let c = 1; c < C; c++) {
+      let lc = 0;
+      for (let k = 0; k < h; k++) lc += this.long[c * h + k];
+      this.longGate[c] = l0 > 0 ? Math.min(1, Math.max(0, (l0 - lc) / (FULL * l0))) : 1;
+    }
+    for (let k = 0; k < h; k++) {
+      const e0 = smooth[k];
+      const known = Number.isFinite(e0) && e0 > 0;
+      w[k] = known ? 1 / (e0 * e0 * e0 * e0) : 1;
+      for (let c = 1; c < C; c++) {
+        const ec = smooth[c * h + k];
+        let wc = 0;
+        if (known && !Number.isNaN(cand[c * h + k]) && err[(C + c) * h + k] >= MIN_SCORED) {
+          const gate = Math.min(1, Math.max(0, (e0 - ec) / (FULL * e0))) * this.longGate[c];
+          wc = gate / Math.max(ec * ec * ec * ec, 1e-300);
+        } else if (!known && e0 === 0) {
+          wc = 0; // naive is exact: serve it alone
+        }
+        w[c * h + k] = wc;
+      }
+    }
+    return w;
+  }
+
+  /** The served mean (h) from the candidates (C, h). */
+  serve(cand: Float64Array, mean: Float64Array): void {
+    const h = this.h;
+    const w = this.weights(cand);
+    for (let k = 0; k < h; k++) {
+      let s = 0;
+      let ws = 0;
+      for (let c = 0; c < C; c++) {
+        const wc = w[c * h + k];
+        if (wc === 0 || Number.isNaN(cand[c * h + k])) continue;
+        s += wc * cand[c * h + k];
+        ws += wc;
+      }
+      mean[k] = ws > 0 && Number.isFinite(s / ws) ? s / ws : cand[k];
+    }
+  }
+
+  /** Recent error of candidate c at step k, and how many outcomes it has seen. */
+  error(c: number, k: number): number {
+    return this.err[c * this.h + k];
+  }
+
+  seen(c: number, k: number): number {
+    return this.err[(C + c) * this.h + k];
+  }
+
+  state(): SelectionState {
+    return {
+      err: this.err.slice(),
+      long: this.long.slice(),
+      pendIndex: this.pendIndex.slice(),
+      pendCand: this.pendCand.slice(),
+    };
+  }
+
+  setState(s: SelectionState | undefined): string | null {
+    if (!s || typeof s !== 'object') return 'missing';
+    for (const key of ['err', 'long', 'pendIndex', 'pendCand'] as const) {
+      if (!(s[key] instanceof Float64Array) || s[key].length !== this[key].length)
+        return `${key} should be Float64Array(${this[key].length})`;
+    }
+    this.err.set(s.err);
+    this.long.set(s.long);
+    this.pendIndex.set(s.pendIndex);
+    this.pendCand.set(s.pendCand);
+    return null;
+  }
+}
