@@ -270,7 +270,11 @@ export class Forecaster {
       s.season = found[0] ?? 0;
       s.season2 = found[1] ?? 0;
     }
-    const seasons = [s.season, s.season2].filter((m) => m >= 2);
+    // the fit chooses among the detected seasons, none, and twice the strongest (a cycle with two
+    // peaks a period, as water demand's morning and evening, can show first at half its period)
+    const seasons = [s.season, s.season2, this.options.season > 0 ? 0 : 2 * s.season].filter(
+      (m, i, all) => m >= 2 && all.indexOf(m) === i && 3 * m <= buf.capacity,
+    );
     const from = buf.oldest;
     const start = s.lastFit === 0 ? DEFAULT_PARAMS : sm.p;
     const fixed = this.options.season > 0;
