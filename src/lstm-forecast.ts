@@ -30,6 +30,8 @@ export interface ForecastEventDetail {
 }
 /** detail of `anomaly`. */
 export interface AnomalyEventDetail {
+  /** Stable across rebuilds and restores: the sample's time (or index), so a replay never reports it twice. */
+  id: number;
   time: number;
   value: number;
   expected: number;
@@ -118,6 +120,9 @@ const MODEL_PROPS = [
   'learningRate',
   'coverage',
   'features',
+  'season',
+  'anomalyLevel',
+  'cell',
 ] as const;
 /**
  * The largest magnitude of a value taken in: the engine's forecasts and errors overflow to
@@ -259,6 +264,12 @@ export class LstmForecast extends LitElement {
   @property({ type: Number }) coverage = 0.8;
   /** Values per time step (the first is forecast). Changing it rebuilds the model. */
   @property({ type: Number }) features = 1;
+  /** The season in samples if you know it (a day of hourly data: 24); 0 detects it. Changing it rebuilds the model. */
+  @property({ type: Number }) season = 0;
+  /** How rare a residual must be to be an anomaly, in (0.5, 1): 0.999 flags about 1 in 1,000 clean samples at most. Changing it rebuilds the model. */
+  @property({ type: Number, attribute: 'anomaly-level' }) anomalyLevel = 0.999;
+  /** The recurrent cell, `lstm` or `gru` (torch.nn.GRU). Changing it rebuilds the model. */
+  @property() cell: 'lstm' | 'gru' = 'lstm';
   /** How many past samples are drawn, a whole number in [1, 100000]. Display only. */
   @property({ type: Number, attribute: 'max-points' }) maxPoints = 500;
   /** A live source: ws(s):// (WebSocket), http(s):// or a path (Server-Sent Events, or polled JSON with poll-interval). */
@@ -617,6 +628,9 @@ export class LstmForecast extends LitElement {
       learningRate: this.learningRate,
       coverage: this.coverage,
       features: this.features,
+      season: this.season,
+      anomalyLevel: this.anomalyLevel,
+      cell: this.cell,
     };
   }
 
@@ -857,6 +871,7 @@ export class LstmForecast extends LitElement {
     if (time <= this.anomaliesUpTo) return; // reported by the model before a rebuild
     if (!this.paused) this.chart?.addAnomaly(time, a.value);
     this.dispatch('anomaly', {
+      id: time,
       time,
       value: a.value,
       expected: a.expected,
