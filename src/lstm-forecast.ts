@@ -149,7 +149,7 @@ const COVERAGE_SAMPLES = 100;
  * Feed it with `push()` or a `src` URL (WebSocket, Server-Sent Events, or a polled JSON URL).
  *
  * @fires forecast - A new forecast: `{ from, last: { time, value }, time[], mean[], lower[], upper[] }`, one entry per horizon step; `last` is the sample it starts from, the latest reading the model has taken in (`value` null for a gap).
- * @fires anomaly - A sample fell outside its 99% one-step interval: `{ time, value, expected, interval, score }`.
+ * @fires anomaly - A sample the model did not expect (its de-seasonalised residual beyond the `anomaly-level` bar): `{ id, time, value, expected, interval, score }`.
  * @fires train - Training progress after each batch of training (before training can start, after each batch of samples): `{ loss, stepsPerSecond, skill, trainSteps, samples, warmupRemaining }`.
  * @fires forecast-error - Something went wrong: `{ code, message }` (malformed message, lost connection, rejected sample, a worker restarted, a bad saved record: the element carries on), or `worker-blocked` (the browser refused the forecast worker, e.g. a Content-Security-Policy without `worker-src blob:` for the all-in-one build: use `lstm-forecast/csp`) and no forecasts are made. Named `error` before: an `error` that bubbles reaches `window`, where error trackers take it for an uncaught error.
  * @fires ready - The forecaster is ready to take samples: `{ restored, samples }` (restored: it continued from a saved record).
