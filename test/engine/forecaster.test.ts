@@ -139,6 +139,25 @@ describe('Forecaster', () => {
     expect(s.backlog).toBeLessThanOrEqual(Math.max(0, 300 - s.trainSteps));
   });
 
+  it('with a cpuShare budget, push leaves the refits and season looks to train', () => {
+    // a host with many forecasters answers pushes between two refits, not after all of them
+    const period = 24;
+    const y = (i: number) => 10 + 3 * Math.sin((2 * Math.PI * i) / period);
+    const f = new Forecaster({ ...SMALL, budget: { cpuShare: 0.5 } });
+    const g = new Forecaster({ ...SMALL }); // stepsPerSample: refits in push, as before
+    const batch = Array.from({ length: 300 }, (_, i) => y(i));
+    f.push(batch);
+    g.push(batch);
+    expect(g.s.lastFit).toBeGreaterThan(0);
+    expect(g.stats().season).toBe(period);
+    expect(f.s.lastFit).toBe(0);
+    expect(f.stats().season).toBe(0);
+    f.train(0);
+    expect(f.s.lastFit).toBe(300);
+    expect(f.stats().season).toBe(period);
+    expect(f.forecast().mean.every(Number.isFinite)).toBe(true);
+  });
+
   it('after catching up with a big batch, re-judges the model on the recent past and serves it', () => {
     const f = new Forecaster({ horizon: 12, seed: 1, budget: { cpuShare: 1 } });
     const y = (i: number) => 60 + 8 * Math.sin((2 * Math.PI * i) / 96) + 0.5 * Math.sin(i * 1.3);

@@ -99,6 +99,20 @@ export class Forecaster {
     };
   }
 
+  /**
+   * With a cpuShare budget, the work that comes now and then (a refit of the filter with its
+   * backtest, a look for a season: tens of milliseconds each) is left by push() to the next
+   * train(), so that a push costs only its sample's path and a host with many forecasters
+   * answers pushes between two such jobs, not after all of them. The forecasts in between come
+   * from the constants of the fit before. With stepsPerSample it runs in push(), deterministically.
+   */
+  private get deferred(): boolean {
+    return !('stepsPerSample' in this.options.budget);
+  }
+
+  /** (deferred) a look for a season is due; not in snapshots: a restored one looks again later. */
+  private seasonLook = false;
+
   /** Samples needed before the first forecast: one window and a horizon of outcomes. */
   get warmup(): number {
     return this.W + this.h;
@@ -213,7 +227,9 @@ export class Forecaster {
     buf.push(row, 0, gap ? NaN : y, flags, time);
     sm.update(gap ? NaN : sm.z(y), Math.max(0, limit));
     if (limit < 0) sm.shift((1 - sm.p.alpha) * sm.lastError); // a level shift: the new level now
-    if (this.fitDue() || this.seasonDue()) this.refit(true);
+    if (this.deferred) {
+      if (this.seasonTurn()) this.seasonLook = true; // looked for by train(), with a refit
+    } else if (this.fitDue() || this.seasonDue()) this.refit(true);
     if ('stepsPerSample' in this.options.budget) {
       const steps = this.options.budget.stepsPerSample;
       for (let k = 0; k < steps; k++) this.trainer.step(buf, sm, 0);
@@ -234,10 +250,19 @@ export class Forecaster {
    * costs about a filter fit; found, it refits.
    */
   private seasonDue(): boolean {
+    return this.seasonTurn() && this.seasonFound();
+  }
+
+  /** Whether this sample is one at which to look for a season (cheap: no detection). */
+  private seasonTurn(): boolean {
     const { buf, s } = this;
     if (this.options.season > 0 || s.season > 0 || buf.count < this.warmup) return false;
     const every = Math.max(48, Math.floor(buf.count / 8));
-    if (buf.count % every !== 0) return false;
+    return buf.count % every === 0;
+  }
+
+  private seasonFound(): boolean {
+    const { buf } = this;
     const ti = this.options.targetIndex;
     const found = detectSeasons(
       (i) => buf.y(i, ti),
@@ -316,6 +341,10 @@ export class Forecaster {
     const t0 = performance.now();
     const { buf, sm, s, W } = this;
     let steps = 0;
+    // the refits and season looks that push() left to the training budget (see `deferred`)
+    const look = this.seasonLook && this.s.season === 0;
+    this.seasonLook = false;
+    if (this.fitDue() || (look && this.seasonFound())) this.refit(true);
     if (s.backlog > W) s.catchingUp = 1;
     while (steps === 0 || performance.now() - t0 < ms) {
       if (s.backlog === 0 && s.pretrain === 0 && steps > 0) break;
