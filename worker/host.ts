@@ -7,8 +7,9 @@
 // - Ingest: push() ingests at once what fits in one slice; a bigger batch goes on in later slices,
 //   and its promise settles when all of it is in. Pushes to one forecaster are ingested in order.
 //   Ingest is never paced: a push is never blocked for training's sake, nor dropped.
-// - Training: a forecaster with a backlog (samples not yet trained on) waits in a round-robin
-//   queue; a slice trains the one at the front, which goes to the back while its backlog lasts.
+// - Training: a forecaster with work pending (samples not yet trained on, pre-training owed, a
+//   refit its pushes left to training) waits in a round-robin queue; a slice trains the one at
+//   the front, which goes to the back while its work lasts.
 //   Its `cpuShare` paces it: after a slice of d ms it rests d (1 - share) / share ms, while the
 //   others may train. The host as a whole trains and ingests at most `trainShare` of the time
 //   (default 0.5; ingest is never paced, training gives way to it): a worker behind a page leaves
@@ -154,7 +155,7 @@ function rows<T extends ArrayLike<unknown>>(list: T, from: number, to: number, w
 
 export class ForecastHost {
   private readonly entries = new Map<string, Entry>();
-  /** Forecasters with a backlog, in round-robin order. */
+  /** Forecasters with work pending, in round-robin order. */
   private queue: Entry[] = [];
   private readonly cpuShare: number;
   private readonly sliceMs: number;
@@ -554,7 +555,7 @@ export class ForecastHost {
   // Training
 
   private enqueue(entry: Entry): void {
-    if (entry.queued || this.closed || entry.forecaster.backlog <= 0) return;
+    if (entry.queued || this.closed || !entry.forecaster.pending) return;
     entry.queued = true;
     this.queue.push(entry);
     this.wake();
@@ -632,7 +633,7 @@ export class ForecastHost {
     } catch {
       // An observer cannot stop training.
     }
-    if (f.backlog <= 0) {
+    if (!f.pending) {
       if (steps > 0) this.notify(entry, []);
     } else if (steps > 0) {
       entry.queued = true;

@@ -122,6 +122,16 @@ export class Forecaster {
     return this.s.backlog;
   }
 
+  /**
+   * With a cpuShare budget, whether train() has work: samples not trained on, pre-training
+   * owed, or a refit push() left to it. Always false with stepsPerSample (push trains).
+   */
+  get pending(): boolean {
+    const s = this.s;
+    if (!this.deferred) return false;
+    return s.backlog > 0 || s.pretrain > 0 || this.seasonLook || this.fitDue();
+  }
+
   // -------------------------------------------------------------------------------------------
   // Ingest
 
