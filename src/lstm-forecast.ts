@@ -5,7 +5,16 @@ import { ForecastChart, DARK, FORECAST_SHARE, HOST, LIGHT, themeDeclarations } f
 import { LeaseController } from './controllers/lease';
 import { PersistenceController } from './controllers/persistence';
 import { SourceController } from './controllers/source';
-import { deleteRecord, loadRecord, type Batch, type DrawnHistory } from './persist';
+import {
+  deleteRecord,
+  loadRecord,
+  readTail,
+  removeTail,
+  withTail,
+  type Batch,
+  type DrawnHistory,
+  type TailBatch,
+} from './persist';
 import { WorkerStartError, sharedPool, type Lease } from './pool';
 import type { Sample } from './sources';
 import { formatDuration, percent, plural, skillText } from './status-text';
@@ -360,6 +369,7 @@ export class LstmForecast extends LitElement {
     lease: () => this.lease,
     modelKey: () => this.modelKey(),
     history: () => this.drawnHistory(),
+    timeMode: () => (this.timeMode === 'time' ? 'time' : 'index'),
     onError: (message) => this.emitError({ code: 'persist-failed', message }),
   });
   /** Samples refused before they reached the forecaster (here or by the engine), and the latest why. */
@@ -489,7 +499,10 @@ export class LstmForecast extends LitElement {
     this.pastValues = [];
     this.clearCrossings();
     this.rebuildChart();
-    if (this.persist) await deleteRecord(this.persist).catch(() => undefined);
+    if (this.persist) {
+      removeTail(this.persist);
+      await deleteRecord(this.persist).catch(() => undefined);
+    }
     await this.rebuild(false);
     this.updateStatus();
   }
@@ -517,6 +530,7 @@ export class LstmForecast extends LitElement {
       }
       const lease = this.lease!;
       const restored = lease.restore(snapshot);
+      this.persistence.begin('unsaved'); // no tail follows it until its first save lands
       this.countFrom(lease, this.histDropped + this.histTimes.length, true);
       await restored;
     } catch (e) {
@@ -646,16 +660,25 @@ export class LstmForecast extends LitElement {
     let snapshot: ForecasterSnapshot | undefined;
     let log: Batch[] = [];
     let history: DrawnHistory | null = null;
+    let base: string | null = null;
+    let tail: TailBatch[] = [];
     if (tryRestore && this.persist) {
       const loaded = await loadRecord(this.persist, this.modelKey());
-      if (loaded.kind === 'ok') {
-        ({ snapshot, log, history } = loaded.record);
-      } else if (loaded.kind === 'bad')
+      if (loaded.kind === 'bad')
         this.emitError({
           code: 'bad-snapshot',
           message: `persist: ${loaded.reason}; starting fresh`,
         });
+      const record = loaded.kind === 'ok' ? loaded.record : null;
+      base = record?.id ?? null;
+      // the samples taken after that record, if the page went before a later save landed
+      ({ snapshot, log, history, tail } = withTail(
+        record,
+        readTail(this.persist, this.modelKey()),
+        this.features,
+      ));
     }
+    const restoring = history !== null;
     let lease: Lease;
     try {
       lease = await sharedPool().acquire(
@@ -696,6 +719,13 @@ export class LstmForecast extends LitElement {
     }
     this.lease = lease;
     this.leasing = null;
+    // what a save must carry from here: the tail replayed now, or the drawn history refed
+    if (refeed) {
+      const F = this.features;
+      const n = refeed.values.length / F;
+      const x = refeed.times ?? Float64Array.from({ length: n }, (_, i) => refeed.first + i);
+      this.persistence.begin(null, [{ values: refeed.values.slice(), x }]);
+    } else this.persistence.begin(base, tail);
     // a saved record: the samples pushed after its snapshot, replayed, and its drawn history
     for (const b of log) void lease.push(b.values, b.times).catch((e: unknown) => this.fail(e));
     if (history) this.restoreHistory(history);
@@ -703,20 +733,20 @@ export class LstmForecast extends LitElement {
     this.countFrom(
       lease,
       refeed ? refeed.first : this.histDropped + this.histTimes.length,
-      snapshot !== undefined,
+      restoring,
     );
-    this.statusText = snapshot ? 'restored' : 'waiting for data';
+    this.statusText = restoring ? 'restored' : 'waiting for data';
     if (history) this.updateStatus(); // the restored samples, counted
     if (this.source.status) this.updateStatus(); // the source may have connected first
     // the drawn history first (after a rebuild), then what arrived meanwhile, in time order
     if (refeed) void lease.push(refeed.values, refeed.times).catch((e: unknown) => this.fail(e));
     let samples = 0;
-    if (snapshot)
+    if (restoring)
       samples = await lease.stats().then(
         (st) => st.accepted + st.gaps,
         () => 0,
       );
-    this.dispatch('ready', { restored: snapshot !== undefined, samples });
+    this.dispatch('ready', { restored: restoring, samples });
     this.persistence.dirty = true;
     this.flush();
   }
@@ -1021,6 +1051,7 @@ export class LstmForecast extends LitElement {
     this.refreshText();
     const lease = this.lease;
     if (!lease) return;
+    this.persistence.taken(values, times);
     void lease.push(values, this.timeMode === 'time' ? times : null).catch((e: unknown) => {
       // a lease given back meanwhile (a rebuild, a removal): what it carried is not lost (the
       // new model is fed the drawn history), and its failure is no news

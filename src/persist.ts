@@ -5,6 +5,13 @@
 // any answer from the worker could come, so `saveNow` puts the record in a transaction it starts
 // at once, in the same task, on a database opened beforehand (`openStore`).
 //
+// A transaction started in `pagehide` is not sure to land: Chromium aborts it when the page goes
+// before the database has committed it (seen about 1 reload in 3 a moment after a first save).
+// So a page going away also writes, synchronously, to localStorage, the tail: the batches taken
+// since the newest record known to be committed (its `id`, the tail's `base`). A restore adds the
+// tail to the record whose id is its base (or, with base null, to no record: a new model fed
+// the tail); a tail whose base is not the record found is older than it and is ignored.
+//
 // A missing record is not an error; a damaged one, or one saved with other model settings, is
 // reported and ignored, so the element starts fresh.
 
@@ -32,6 +39,8 @@ export interface DrawnHistory {
 
 export interface SavedRecord {
   format: typeof FORMAT;
+  /** Unique per save: what a tail names as its base. */
+  id: string;
   savedAt: number;
   /** The element's model settings when saved: a record made with others is not restored. */
   model: string;
@@ -88,6 +97,7 @@ function put(db: IDBDatabase, key: string, value: unknown): Promise<void> {
  */
 export function saveNow(
   key: string,
+  id: string,
   model: string,
   snapshot: ForecasterSnapshot,
   log: Batch[],
@@ -95,6 +105,7 @@ export function saveNow(
 ): Promise<void> {
   const record: SavedRecord = {
     format: FORMAT,
+    id,
     savedAt: Date.now(),
     model,
     snapshot,
@@ -148,4 +159,134 @@ export async function deleteRecord(key: string): Promise<void> {
   tx.objectStore(STORE).delete(key);
   tx.commit();
   await done(tx);
+}
+
+// The tail in localStorage (see the top of this file)
+
+const TAIL_FORMAT = 'lstm-forecast/tail';
+
+/** A batch as the element took it: row-major values and its x (times, or sample indices). */
+export interface TailBatch {
+  values: Float64Array;
+  x: Float64Array;
+}
+
+export interface Tail {
+  /** The id of the record these batches follow, or null: they follow nothing (a new model). */
+  base: string | null;
+  model: string;
+  timeMode: 'time' | 'index';
+  batches: TailBatch[];
+}
+
+const tailKey = (key: string) => `${DB}/tail/${key}`;
+
+/** Writes the tail now (synchronously); false if localStorage refused it (full, disabled). */
+export function writeTail(key: string, tail: Tail): boolean {
+  try {
+    if (tail.batches.length === 0) {
+      localStorage.removeItem(tailKey(key));
+      return true;
+    }
+    localStorage.setItem(
+      tailKey(key),
+      JSON.stringify({
+        format: TAIL_FORMAT,
+        base: tail.base,
+        model: tail.model,
+        timeMode: tail.timeMode,
+        batches: tail.batches.map((b) => [Array.from(b.values), Array.from(b.x)]),
+      }),
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The tail saved under `key` for `model`, or null (none, damaged, or other settings). */
+export function readTail(key: string, model: string): Tail | null {
+  let t: unknown;
+  try {
+    const text = localStorage.getItem(tailKey(key));
+    if (text === null) return null;
+    t = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const r = t as Partial<{ format: string; base: unknown; model: string; timeMode: string }> & {
+    batches?: unknown;
+  };
+  if (
+    !r ||
+    r.format !== TAIL_FORMAT ||
+    r.model !== model ||
+    !(r.base === null || typeof r.base === 'string') ||
+    (r.timeMode !== 'time' && r.timeMode !== 'index') ||
+    !Array.isArray(r.batches)
+  )
+    return null;
+  const batches: TailBatch[] = [];
+  for (const b of r.batches as unknown[]) {
+    if (!Array.isArray(b) || !Array.isArray(b[0]) || !Array.isArray(b[1])) return null;
+    const values = Float64Array.from(b[0] as number[], (v) => (v === null ? NaN : v));
+    const x = Float64Array.from(b[1] as number[]);
+    if (x.length === 0 || values.length % x.length !== 0 || !x.every(Number.isFinite)) return null;
+    batches.push({ values, x });
+  }
+  return { base: r.base, model: r.model, timeMode: r.timeMode, batches };
+}
+
+export function removeTail(key: string): void {
+  try {
+    localStorage.removeItem(tailKey(key));
+  } catch {
+    // nothing to remove where localStorage is refused
+  }
+}
+
+/**
+ * What to restore: the record (or nothing) with the tail that follows it, if any: the log to
+ * replay after the snapshot and the drawn history, both extended by the tail's batches.
+ */
+export function withTail(
+  record: SavedRecord | null,
+  tail: Tail | null,
+  features: number,
+): {
+  snapshot?: ForecasterSnapshot;
+  log: Batch[];
+  history: DrawnHistory | null;
+  tail: TailBatch[];
+} {
+  const follows = tail !== null && tail.base === (record?.id ?? null) && tail.batches.length > 0;
+  if (!follows) {
+    return record
+      ? { snapshot: record.snapshot, log: record.log, history: record.history, tail: [] }
+      : { log: [], history: null, tail: [] };
+  }
+  const mode = record ? record.history.timeMode : tail.timeMode;
+  const log = [...(record?.log ?? [])];
+  const times: number[] = record ? Array.from(record.history.times) : [];
+  const values: number[] = record ? Array.from(record.history.values) : [];
+  let samples = record ? record.history.samples : mode === 'index' ? tail.batches[0].x[0] : 0;
+  for (const b of tail.batches) {
+    log.push({ values: b.values, times: mode === 'time' ? b.x : null });
+    for (let i = 0; i < b.x.length; i++) {
+      times.push(b.x[i]);
+      values.push(b.values[i * features]);
+    }
+    samples += b.x.length;
+  }
+  return {
+    snapshot: record?.snapshot,
+    log,
+    history: {
+      times: Float64Array.from(times),
+      values: Float64Array.from(values),
+      samples,
+      timeMode: mode,
+    },
+    tail: tail.batches,
+  };
 }

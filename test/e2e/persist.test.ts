@@ -41,67 +41,57 @@ async function ready(page: Page): Promise<{ restored: boolean; samples: number }
 }
 
 describe('persist across reloads, navigations and closed tabs', () => {
-  // KNOWN DEFECT (session 3 note): about 1 run in 3, on main before and after the engine change,
-  // the first round's reload finds no record at all (restored: false), though later rounds always
-  // restore exactly. Retried so that it does not block every landing until it is found; the
-  // retry hides nothing else (each attempt runs all 9 rounds from a new context).
-  it(
-    'restores exactly the samples accepted, every time',
-    { retry: 2, timeout: 120_000 },
-    async () => {
-      const random = prng(11);
-      const context: BrowserContext = await browser.newContext();
-      const url = `${site.origin}/persist.html`;
-      let page = await context.newPage();
-      await page.goto(url);
-      const first = await ready(page);
-      expect(first).toEqual({ restored: false, samples: 0 });
-      let accepted = 0;
-      const actions = ['reload', 'navigate', 'close'] as const;
-      const log: string[] = [];
-      for (let round = 0; round < 9; round++) {
-        // a few batches, some time apart (the periodic save runs every 5 s ±25%: a round spans
-        // zero or one of them)
-        const batches = 1 + Math.floor(random() * 4);
-        for (let b = 0; b < batches; b++) {
-          const n = 1 + Math.floor(random() * 120);
-          await page.evaluate(
-            ([from, k]) => {
-              (window as unknown as { pushSamples(a: number, b: number): void }).pushSamples(
-                from,
-                k,
-              );
-            },
-            [accepted, n] as const,
-          );
-          accepted += n;
-          await page.waitForTimeout(Math.floor(random() * 2) * Math.floor(random() * 1500));
-        }
-        const action = actions[round % 3];
-        log.push(`${action} after ${accepted}`);
-        if (action === 'reload') {
-          await page.reload();
-        } else if (action === 'navigate') {
-          await page.goto('about:blank');
-          await page.goto(url);
-        } else {
-          // a closed tab runs its pagehide handlers (runBeforeUnload), then a new tab opens
-          await page.close({ runBeforeUnload: true });
-          if (!page.isClosed()) await page.waitForEvent('close');
-          page = await context.newPage();
-          await page.goto(url);
-        }
-        const restored = await ready(page);
-        const errors = await page.evaluate(
-          () => (window as unknown as { errors: unknown[] }).errors,
+  // Once 1 run in 3 failed here: Chromium aborted the first round's pagehide transaction (the
+  // database had not committed it when the page went). The tail written to localStorage beside
+  // it (src/persist.ts) is what makes every round exact; no retry.
+  it('restores exactly the samples accepted, every time', { timeout: 120_000 }, async () => {
+    const random = prng(11);
+    const context: BrowserContext = await browser.newContext();
+    const url = `${site.origin}/persist.html`;
+    let page = await context.newPage();
+    await page.goto(url);
+    const first = await ready(page);
+    expect(first).toEqual({ restored: false, samples: 0 });
+    let accepted = 0;
+    const actions = ['reload', 'navigate', 'close'] as const;
+    const log: string[] = [];
+    for (let round = 0; round < 9; round++) {
+      // a few batches, some time apart (the periodic save runs every 5 s ±25%: a round spans
+      // zero or one of them)
+      const batches = 1 + Math.floor(random() * 4);
+      for (let b = 0; b < batches; b++) {
+        const n = 1 + Math.floor(random() * 120);
+        await page.evaluate(
+          ([from, k]) => {
+            (window as unknown as { pushSamples(a: number, b: number): void }).pushSamples(from, k);
+          },
+          [accepted, n] as const,
         );
-        expect(restored, `${log.join(', ')}; errors ${JSON.stringify(errors)}`).toEqual({
-          restored: true,
-          samples: accepted,
-        });
+        accepted += n;
+        await page.waitForTimeout(Math.floor(random() * 2) * Math.floor(random() * 1500));
       }
-      console.log(`persist loop: ${log.join(', ')}`);
-      await context.close();
-    },
-  );
+      const action = actions[round % 3];
+      log.push(`${action} after ${accepted}`);
+      if (action === 'reload') {
+        await page.reload();
+      } else if (action === 'navigate') {
+        await page.goto('about:blank');
+        await page.goto(url);
+      } else {
+        // a closed tab runs its pagehide handlers (runBeforeUnload), then a new tab opens
+        await page.close({ runBeforeUnload: true });
+        if (!page.isClosed()) await page.waitForEvent('close');
+        page = await context.newPage();
+        await page.goto(url);
+      }
+      const restored = await ready(page);
+      const errors = await page.evaluate(() => (window as unknown as { errors: unknown[] }).errors);
+      expect(restored, `${log.join(', ')}; errors ${JSON.stringify(errors)}`).toEqual({
+        restored: true,
+        samples: accepted,
+      });
+    }
+    console.log(`persist loop: ${log.join(', ')}`);
+    await context.close();
+  });
 });
