@@ -6,7 +6,8 @@
 //   dist/lstm-forecast.iife.js   the same as a classic script (global `LstmForecast`).
 //   dist/csp/lstm-forecast.js    for a strict Content-Security-Policy (worker-src 'self', no
 //   dist/csp/lstm-forecast.worker.js   blob:): the worker is a file next to the module, and so is
-//   dist/csp/lstm-forecast.sources.js  the live sources' code, loaded when `src` is first set.
+//   dist/csp/lstm-forecast.sources.js  the live sources' code, loaded when `src` is first set,
+//   dist/csp/lstm-forecast.persist.js  and persistence's, when `persist` is first set.
 //   dist/core.js                 `lstm-forecast/core`: the engine and the numeric core, for Node.
 //   dist/react.js                `lstm-forecast/react`: the React wrapper (imports ./lstm-forecast.js).
 //   dist/types/                  declarations (tsc -p tsconfig.build.json).
@@ -117,7 +118,7 @@ const csp: InlineConfig = base({
     outDir: 'dist/csp',
     assetsDir: '',
     ...MINIFIED,
-    // the parts the element loads lazily (the live sources) as files of their own beside it
+    // the parts the element loads lazily (the live sources, persistence) as files beside it
     rolldownOptions: {
       output: { ...MINIFIED.rolldownOptions.output, chunkFileNames: 'lstm-forecast.[name].js' },
     },

@@ -3,18 +3,9 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import type { Anomaly, ErrorInfo, ForecasterSnapshot, ForecastUpdate } from '../worker/engine';
 import { ForecastChart, DARK, FORECAST_SHARE, HOST, LIGHT, themeDeclarations } from './chart';
 import { LeaseController } from './controllers/lease';
-import { PersistenceController } from './controllers/persistence';
+import { PersistenceController, persistStore } from './controllers/persistence';
 import { SourceController } from './controllers/source';
-import {
-  deleteRecord,
-  loadRecord,
-  readTail,
-  removeTail,
-  withTail,
-  type Batch,
-  type DrawnHistory,
-  type TailBatch,
-} from './persist';
+import type { Batch, DrawnHistory, TailBatch } from './persist';
 import { WorkerStartError, sharedPool, type Lease } from './pool';
 import type { Sample } from './sources';
 import { formatDuration, percent, plural, skillText } from './status-text';
@@ -500,6 +491,7 @@ export class LstmForecast extends LitElement {
     this.clearCrossings();
     this.rebuildChart();
     if (this.persist) {
+      const { deleteRecord, removeTail } = await persistStore();
       removeTail(this.persist);
       await deleteRecord(this.persist).catch(() => undefined);
     }
@@ -663,6 +655,7 @@ export class LstmForecast extends LitElement {
     let base: string | null = null;
     let tail: TailBatch[] = [];
     if (tryRestore && this.persist) {
+      const { loadRecord, readTail, withTail } = await persistStore();
       const loaded = await loadRecord(this.persist, this.modelKey());
       if (loaded.kind === 'bad')
         this.emitError({

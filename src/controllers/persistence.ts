@@ -10,7 +10,21 @@
 
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Lease } from '../pool';
-import { openStore, saveNow, writeTail, type DrawnHistory, type TailBatch } from '../persist';
+import type { DrawnHistory, TailBatch } from '../persist';
+
+type Store = typeof import('../persist');
+let store: Store | null = null;
+let loading: Promise<Store> | null = null;
+
+/**
+ * The IndexedDB and localStorage code (../persist.ts), loaded when a first element persists: a
+ * file of its own in the strict-CSP build, out of the path of a page that saves nothing. A save
+ * before it has loaded has nothing to save yet: the element restores (with it) before it starts.
+ */
+export function persistStore(): Promise<Store> {
+  loading ??= import('../persist').then((m) => (store = m));
+  return loading;
+}
 
 const SAVE_EVERY_MS = 5000;
 
@@ -30,7 +44,7 @@ export interface PersistSource {
 }
 
 /** Batches kept for the tail at most (samples): beyond, saves are failing, and the tail is dropped. */
-const TAIL_LIMIT = 200_000;
+const TAIL_LIMIT = 50_000;
 
 let saves = 0;
 const newId = () =>
@@ -106,8 +120,8 @@ export class PersistenceController implements ReactiveController {
   /** The page (or the element) goes: a save, and the tail written synchronously beside it. */
   private leaving(): void {
     this.save(true);
-    if (!this.key || !this.source.lease()) return;
-    const ok = writeTail(this.key, {
+    if (!this.key || !this.source.lease() || !store) return;
+    const ok = store.writeTail(this.key, {
       base: this.base,
       model: this.source.modelKey(),
       timeMode: this.source.timeMode(),
@@ -125,7 +139,9 @@ export class PersistenceController implements ReactiveController {
     this.key = key;
     if (!key) return;
     // opened now, so that a save on pagehide can start its transaction at once
-    openStore().catch((e: unknown) => this.source.onError(`IndexedDB: ${(e as Error).message}`));
+    persistStore()
+      .then((m) => m.openStore())
+      .catch((e: unknown) => this.source.onError(`IndexedDB: ${(e as Error).message}`));
     addEventListener('pagehide', this.onPageHide);
     document.addEventListener('visibilitychange', this.onVisibility);
     this.timer = setInterval(() => this.save(), SAVE_EVERY_MS * (0.75 + 0.5 * Math.random()));
@@ -146,7 +162,8 @@ export class PersistenceController implements ReactiveController {
    */
   save(force = false): void {
     const lease = this.source.lease();
-    if (!this.key || !lease || lease.isReleased || !(this.dirty || force)) return;
+    if (!store || !this.key || !lease || lease.isReleased || !(this.dirty || force)) return;
+    const { saveNow } = store;
     const { snapshot, log } = lease.recoveryPoint();
     if (!snapshot) return;
     this.dirty = false;
