@@ -147,7 +147,14 @@ describe('<lstm-forecast>', () => {
     await nextEvent(el, 'ready');
     el.pushMany(sine(60));
     await nextEvent<TrainEventDetail>(el, 'train', (d) => d.samples === 60 && d.trainSteps > 0);
-    await sleep(500); // the batch's training settles
+    // the batch's training settles (its pre-training too): no step for 300 ms
+    let steps = -1;
+    for (;;) {
+      const now = (await el.forecasterLease!.stats()).trainSteps;
+      if (now === steps) break;
+      steps = now;
+      await sleep(300);
+    }
     const seen: TrainEventDetail[] = [];
     el.addEventListener('train', (e) => seen.push(e.detail));
     for (let i = 0; i < 6; i++) {
