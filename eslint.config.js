@@ -5,7 +5,13 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['node_modules/', 'dist/', 'coverage/', 'test/fixtures/']),
+  globalIgnores([
+    'node_modules/',
+    'dist/',
+    'coverage/',
+    'test/fixtures/',
+    'worker/core/*.gen.js', // generated (scripts/wasm/build-kernels.ts)
+  ]),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

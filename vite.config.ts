@@ -49,6 +49,7 @@ export default defineConfig({
           environment: 'node',
           include: ['test/**/*.test.ts'],
           exclude: ['test/browser/**', 'test/e2e/**', '**/node_modules/**'],
+          globalSetup: ['test/support/wasm-setup.ts'],
           pool: 'forks',
           // The engine's tests train real networks: seconds each alone, many times that on a
           // shared, busy machine. A generous cap, not a measurement (no test asserts a time).
@@ -62,7 +63,11 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
-          globalSetup: ['test/browser/global-setup.ts', 'test/support/feed-setup.ts'],
+          globalSetup: [
+            'test/support/wasm-setup.ts',
+            'test/browser/global-setup.ts',
+            'test/support/feed-setup.ts',
+          ],
           browser: {
             enabled: true,
             headless: true,
@@ -87,7 +92,7 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/e2e/setup.ts'],
+          globalSetup: ['test/support/wasm-setup.ts', 'test/e2e/setup.ts'],
           sequence: { groupOrder: 1 },
           testTimeout: 120_000,
           hookTimeout: 180_000,

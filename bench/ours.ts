@@ -1,10 +1,12 @@
 // Child process: our training step and forecast, one dtype and one configuration per process
 // so that V8's inline caches see one typed-array kind only.
 //
-//   tsx bench/ours.ts --dtype float32 --hidden 32 --layers 1 [--runs 7 --min-time 0.3 ...]
+//   tsx bench/ours.ts --dtype float32 --hidden 32 --layers 1 [--kernels js|simd]
+//     [--runs 7 --min-time 0.3 ...]
 //   [--no-forecast] [--profile-seconds S: only run steps for S seconds, for bench/profile.ts]
 
-import { Adam, allocFloats, clipGradNorm, Linear, LSTM, mseLoss, ParamArena } from '../worker/core';
+import { Adam, clipGradNorm, Linear, LSTM, mseLoss, ParamArena } from '../worker/core';
+import { jsKernels, simdKernels } from '../worker/core/kernels';
 import type { DType } from '../worker/core';
 import {
   emit,
@@ -32,7 +34,12 @@ runMain(() => {
   const L = numArg(args, 'layers');
   const timing = timingFromArgs(args);
 
-  const arena = new ParamArena(dtype as DType);
+  const kernelsArg = strArg(args, 'kernels', 'js');
+  if (kernelsArg !== 'js' && kernelsArg !== 'simd') throw new Error(`bad --kernels ${kernelsArg}`);
+  const kernels = kernelsArg === 'simd' ? simdKernels(64 << 20) : jsKernels;
+  if (!kernels) throw new Error('--kernels simd: no WebAssembly SIMD here');
+  const arena = new ParamArena(dtype as DType, kernels);
+  const allocFloats = (dt: DType, n: number) => kernels.alloc(dt, n);
   const lstm = new LSTM(
     { inputSize: 1, hiddenSize: H, numLayers: L, seed: 1 },
     { arena, prefix: 'lstm.' },
@@ -68,7 +75,13 @@ runMain(() => {
       n += 10;
     }
     const s = (performance.now() - t0) / 1000;
-    emit({ impl: `ours-${dtype}`, steps: n, seconds: s, stepsPerSec: n / s, loss });
+    emit({
+      impl: `ours-${dtype}${kernelsArg === 'simd' ? '-simd' : ''}`,
+      steps: n,
+      seconds: s,
+      stepsPerSec: n / s,
+      loss,
+    });
     return;
   }
 
@@ -107,7 +120,7 @@ runMain(() => {
   }
 
   emit({
-    impl: `ours-${dtype}`,
+    impl: `ours-${dtype}${kernelsArg === 'simd' ? '-simd' : ''}`,
     hidden: H,
     layers: L,
     params: arena.size,
@@ -116,5 +129,6 @@ runMain(() => {
     firstLoss,
     lastLoss,
     forecast,
+    misses: kernels.misses,
   });
 });

@@ -13,14 +13,22 @@
 //   dist/types/                  declarations (tsc -p tsconfig.build.json).
 //   custom-elements.json         the Custom Elements Manifest (cem analyze).
 //
-// The builds differ in one module: src/pool.ts imports ./worker-factory, which the all-in-one
-// builds resolve to ./worker-factory.inline (an `?worker&inline` import) instead.
+// The builds differ in two modules: src/pool.ts imports ./worker-factory, which the all-in-one
+// builds resolve to ./worker-factory.inline (an `?worker&inline` import) instead; and the
+// element builds resolve the SIMD kernels' bytes (worker/core/kernels-wasm.gen.js, made first by
+// scripts/wasm/build-kernels.ts) to worker/core/kernels-wasm.none.ts: no WebAssembly in them,
+// decided here. In the CSP build that is the point: a policy without 'wasm-unsafe-eval' is
+// never violated, and its worker runs the JS kernels. In the all-in-one builds it is the size
+// budget (scripts/size.ts, 82 KB gzip): the float32 kernels and their glue measured +1.7 KB
+// there (84.0 KB on this branch's base, 80.0 before), over it; they go in when the budget
+// allows. dist/core.js (Node) carries them and runs them.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type InlineConfig, type Plugin } from 'vite';
+import { buildKernels } from './wasm/build-kernels';
 
 // Always a production build, whoever runs it: under Vitest (test/e2e/setup.ts builds) NODE_ENV is
 // 'test', and Vite would then resolve packages' "development" exports (Lit's dev mode, 4 KB more).
@@ -50,6 +58,12 @@ const inlineWorker = {
   replacement: './worker-factory.inline',
 };
 
+/** The element builds' kernels: none (see the head of this file). */
+const noWasm = {
+  find: /^\.\/kernels-wasm\.gen$/,
+  replacement: resolveFrom('worker/core/kernels-wasm.none.ts'),
+};
+
 /** Settings every build shares: no config file (vite.config.ts is the dev server and tests). */
 function base(config: InlineConfig): InlineConfig {
   return {
@@ -71,7 +85,7 @@ function base(config: InlineConfig): InlineConfig {
 /** The element as one module (or one classic script), worker inlined. */
 function allInOne(format: 'es' | 'iife', fileName: string): InlineConfig {
   return base({
-    resolve: { alias: [inlineWorker] },
+    resolve: { alias: [inlineWorker, noWasm] },
     build: {
       outDir: 'dist',
       ...MINIFIED,
@@ -110,6 +124,7 @@ const plainWorkerUrl: Plugin = {
 /** The element for a strict CSP: the worker is emitted as a file beside the module. */
 const csp: InlineConfig = base({
   base: './', // the worker's URL relative to the module, not to the page
+  resolve: { alias: [noWasm] },
   plugins: [plainWorkerUrl],
   worker: {
     rolldownOptions: { output: { entryFileNames: 'lstm-forecast.worker.js' } },
@@ -211,6 +226,7 @@ function run(command: string, args: string[]): void {
 
 const started = performance.now();
 rmSync(resolveFrom('dist'), { recursive: true, force: true });
+await buildKernels();
 for (const config of [
   allInOne('es', 'lstm-forecast.js'),
   allInOne('iife', 'lstm-forecast.iife.js'),

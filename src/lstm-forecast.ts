@@ -53,6 +53,8 @@ export interface TrainEventDetail {
   rejected: number;
   /** About how many of the latest scored samples `skill` and `coverage` are over (exponentially weighted). */
   scored: { skill: number; coverage: number };
+  /** What runs the network's products: WebAssembly SIMD, or JS where it is missing or refused (a strict CSP). */
+  kernels: 'wasm-simd' | 'js';
 }
 /** detail of `forecast-error` (before 0.1: the `error` event). */
 export interface ErrorEventDetail {
@@ -150,7 +152,7 @@ const COVERAGE_SAMPLES = 100;
  *
  * @fires forecast - A new forecast: `{ from, last: { time, value }, time[], mean[], lower[], upper[] }`, one entry per horizon step; `last` is the sample it starts from, the latest reading the model has taken in (`value` null for a gap).
  * @fires anomaly - A sample the model did not expect (its de-seasonalised residual beyond the `anomaly-level` bar): `{ id, time, value, expected, interval, score }`.
- * @fires train - Training progress after each batch of training (before training can start, after each batch of samples): `{ loss, stepsPerSecond, skill, trainSteps, samples, warmupRemaining }`.
+ * @fires train - Training progress after each batch of training (before training can start, after each batch of samples): `{ loss, stepsPerSecond, skill, trainSteps, samples, warmupRemaining, kernels }`.
  * @fires forecast-error - Something went wrong: `{ code, message }` (malformed message, lost connection, rejected sample, a worker restarted, a bad saved record: the element carries on), or `worker-blocked` (the browser refused the forecast worker, e.g. a Content-Security-Policy without `worker-src blob:` for the all-in-one build: use `lstm-forecast/csp`) and no forecasts are made. Named `error` before: an `error` that bubbles reaches `window`, where error trackers take it for an uncaught error.
  * @fires ready - The forecaster is ready to take samples: `{ restored, samples }` (restored: it continued from a saved record).
  * @fires threshold - The forecast mean is predicted to cross `threshold-high` (upwards) or `threshold-low` (downwards) within the horizon: `{ edge, threshold, predicted: true, time, steps }`, once per episode; `{ predicted: false }` when that is no longer predicted.
@@ -792,6 +794,7 @@ export class LstmForecast extends LitElement {
       coverage: s.coverage,
       rejected: s.rejected,
       scored: scoredOver(s.accepted + s.gaps - (this.window + this.horizon)),
+      kernels: s.kernels,
     };
     this.lastStats = detail;
     // The worker sends an update when it has taken a batch in, and another when training has
@@ -1172,7 +1175,8 @@ export class LstmForecast extends LitElement {
         parts.push(`skill ${skillText(s.skill)} vs naive (last ${s.scored.skill})`);
         if (Number.isFinite(s.coverage))
           parts.push(`${percent(s.coverage, false)} in band (last ${s.scored.coverage})`);
-        if (Math.round(s.stepsPerSecond) > 0) parts.push(`${Math.round(s.stepsPerSecond)} steps/s`);
+        if (Math.round(s.stepsPerSecond) > 0)
+          parts.push(`${Math.round(s.stepsPerSecond)} steps/s (${s.kernels})`);
       }
     }
     if (this.modelError) parts.push('no model: a model attribute is not valid (bad-config)');

@@ -40,6 +40,8 @@ describe('the forecast worker in a Web Worker', () => {
       interval: 10,
     });
     expect((await api.stats('a')).trainSteps).toBeGreaterThan(0);
+    // Vite serves the worker the SIMD kernels, and Chromium runs them
+    expect((await api.stats('a')).kernels).toBe('wasm-simd');
   });
 
   it('sends errors across as EngineErrors', async () => {

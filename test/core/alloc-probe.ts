@@ -6,10 +6,12 @@
 //                 LSTM with a projection, forward and backward
 //   gru           the same batch through a 2-layer GRU, and a 50-step GRU forecast
 // One path per process: each step function stays as small as the engine's, so what V8 inlines
-// into it is what it inlines there. Needs --expose-gc.
+// into it is what it inlines there. --kernels=simd: the models and every array they read on the
+// WebAssembly SIMD kernels (worker/core/kernels.ts), as the engine runs them. Needs --expose-gc.
 
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Adam, clipGrads, GRU, Linear, LSTM, ParamArena } from '../../worker/core';
+import { jsKernels, simdKernels } from '../../worker/core/kernels';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
@@ -17,11 +19,15 @@ const STEPS = Number(process.argv.find((a) => a.startsWith('--steps='))?.slice(8
 const allocatePerStep = process.argv.includes('--allocate'); // the control: must be caught
 const path = process.argv.find((a) => a.startsWith('--path='))?.slice(7) ?? 'lstm';
 if (!['lstm', 'lstm-batched', 'gru'].includes(path)) throw new Error(`bad --path ${path}`);
+const simd = process.argv.includes('--kernels=simd');
+const kernels = simd ? simdKernels(16 << 20) : jsKernels;
+if (!kernels) throw new Error('--kernels=simd: no WebAssembly SIMD here');
+const f32 = (n: number): Float32Array => kernels.alloc('float32', n) as Float32Array;
 
 const W = 32;
 const H = 8;
 const L = 2;
-const arena = new ParamArena('float32');
+const arena = new ParamArena('float32', kernels);
 const lstm = new LSTM(
   { inputSize: 1, hiddenSize: H, numLayers: L, dropout: 0.1, seed: 1 },
   { arena, prefix: 'lstm.' },
@@ -29,16 +35,16 @@ const lstm = new LSTM(
 const head = new Linear({ inFeatures: H, outFeatures: 1, seed: 2 }, { arena, prefix: 'head.' });
 const opt = new Adam(arena, { lr: 1e-3 });
 const series = Float32Array.from({ length: 512 }, (_, i) => Math.sin(0.3 * i));
-const x = new Float32Array(W);
-const target = new Float32Array(W);
-const dpred = new Float32Array(W);
-const h = new Float32Array(L * H);
-const c = new Float32Array(L * H);
-const y = new Float32Array(1);
+const x = f32(W);
+const target = f32(W);
+const dpred = f32(W);
+const h = f32(L * H);
+const c = f32(L * H);
+const y = f32(1);
 const kept: { s: number }[] = [];
 // The batched paths: (B, W, 1) windows, gradients d output (W, B, D*P) of ones.
 const B = 4;
-const batched = new ParamArena('float32');
+const batched = new ParamArena('float32', kernels);
 const lstmP = new LSTM(
   { inputSize: 1, hiddenSize: H, numLayers: L, projSize: 3, dropout: 0.1, seed: 3 },
   { arena: batched, prefix: 'lstmP.' },
@@ -47,10 +53,10 @@ const gru = new GRU(
   { inputSize: 1, hiddenSize: H, numLayers: L, dropout: 0.1, seed: 4 },
   { arena: batched, prefix: 'gru.' },
 );
-const xb = new Float32Array(B * W);
-const dyP = new Float32Array(W * B * 3).fill(0.01);
-const dyG = new Float32Array(W * B * H).fill(0.01);
-const hg = new Float32Array(L * H);
+const xb = f32(B * W);
+const dyP = f32(W * B * 3).fill(0.01);
+const dyG = f32(W * B * H).fill(0.01);
+const hg = f32(L * H);
 
 function step(s: number): void {
   for (let i = 0; i < W; i++) {
@@ -123,6 +129,8 @@ setTimeout(() => {
       gcs,
       finite: Number.isFinite(y[0]) && Number.isFinite(hg[0]) && kept.length >= 0,
       path,
+      kernels: kernels.name,
+      misses: kernels.misses,
     };
     process.stdout.write(JSON.stringify(result) + '\n');
   }, 10);

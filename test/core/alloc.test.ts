@@ -21,6 +21,8 @@ interface ProbeResult {
   bufferGrowth: number;
   gcs: number;
   finite: boolean;
+  kernels: string;
+  misses: number;
 }
 
 function probe(...args: string[]): ProbeResult {
@@ -50,18 +52,22 @@ describe('the hot path allocates nothing', () => {
     ['lstm', '10,000 training steps (dropout on), each with a 50-step forecast'],
     ['lstm-batched', '10,000 batched steps (B = 4, batch-first, projSize 3, dropout on)'],
     ['gru', '10,000 batched GRU steps (B = 4, 2 layers, dropout on), each with a 50-step forecast'],
-  ] as const) {
-    it(`${path}: ${what}`, () => {
-      const r = probe(`--path=${path}`);
-      expect(r.finite).toBe(true);
-      expect(r.steps).toBe(10000);
-      expect(r.gcs, `garbage collections during the steps: ${r.gcs}`).toBe(0);
-      expect(r.bufferGrowth, `typed-array memory grew by ${r.bufferGrowth} bytes`).toBe(0);
-      expect(r.heapGrowth, `heap grew by ${r.heapGrowth} bytes over ${r.steps} steps`).toBeLessThan(
-        ONE_TIME,
-      );
-    }, 60_000);
-  }
+  ] as const)
+    for (const kernels of ['js', 'simd'] as const) {
+      it(`${path}, ${kernels} kernels: ${what}`, () => {
+        const r = probe(`--path=${path}`, `--kernels=${kernels}`);
+        expect(r.kernels).toBe(kernels === 'simd' ? 'wasm-simd' : 'js');
+        expect(r.misses, 'arrays outside the kernels memory').toBe(0);
+        expect(r.finite).toBe(true);
+        expect(r.steps).toBe(10000);
+        expect(r.gcs, `garbage collections during the steps: ${r.gcs}`).toBe(0);
+        expect(r.bufferGrowth, `typed-array memory grew by ${r.bufferGrowth} bytes`).toBe(0);
+        expect(
+          r.heapGrowth,
+          `heap grew by ${r.heapGrowth} bytes over ${r.steps} steps`,
+        ).toBeLessThan(ONE_TIME);
+      }, 60_000);
+    }
 
   it('the check can fail: one 16-byte object every other step is caught', () => {
     const r = probe('--allocate');

@@ -14,6 +14,7 @@ import {
   Prng,
   type LSTMOptions,
 } from '../../worker/core';
+import { simdKernels } from '../../worker/core/kernels';
 
 const EPS = 1e-6; // central differences: truncation error ~EPS^2, rounding ~1e-16/EPS
 const TOL = 1e-7; // absolute, on gradients of order 1
@@ -255,8 +256,24 @@ const batchedCases: BatchedCase[] = [
 ];
 
 describe('batched, projected and GRU gradients agree with finite differences (float64)', () => {
-  for (const bc of batchedCases) {
-    it(`${bc.label}: every parameter block, the input and the initial state (tol ${TOL})`, () => {
+  // on the JS kernels, and on the SIMD ones with every array in their memory (the input too)
+  for (const [bc, on] of batchedCases.flatMap(
+    (bc) =>
+      [
+        [bc, 'js'],
+        [bc, 'simd'],
+      ] as const,
+  )) {
+    it(`${bc.label}, ${on} kernels: every parameter block, the input and the initial state (tol ${TOL})`, () => {
+      const kernels = on === 'simd' ? simdKernels(8 << 20) : undefined;
+      if (on === 'simd') expect(kernels, 'WebAssembly SIMD in Node').toBeTruthy();
+      const slot = kernels ? { arena: new ParamArena('float64', kernels) } : {};
+      const inKernels = (v: Float64Array): Float64Array => {
+        if (!kernels) return v;
+        const out = kernels.alloc('float64', v.length) as Float64Array;
+        out.set(v);
+        return out;
+      };
       const { opts, B, batchFirst } = bc;
       const D = opts.bidirectional ? 2 : 1;
       const L = opts.numLayers ?? 1;
@@ -264,15 +281,17 @@ describe('batched, projected and GRU gradients agree with finite differences (fl
       const P = opts.projSize || H;
       const T = 5;
       const prng = new Prng(6);
-      const x = randn(prng, T * B * opts.inputSize);
+      const x = inKernels(randn(prng, T * B * opts.inputSize));
       const h0 = randn(prng, D * L * B * P);
       const c0 = randn(prng, D * L * B * H);
       const dy = randn(prng, T * B * D * P);
       const dhn = randn(prng, D * L * B * P);
       const dcn = randn(prng, D * L * B * H);
-      const lstm = bc.kind === 'lstm' ? new LSTM({ ...opts, seed: 12, dtype: 'float64' }) : null;
+      const lstm =
+        bc.kind === 'lstm' ? new LSTM({ ...opts, seed: 12, dtype: 'float64' }, slot) : null;
       const { projSize: _p, ...gruOpts } = opts;
-      const gru = bc.kind === 'gru' ? new GRU({ ...gruOpts, seed: 12, dtype: 'float64' }) : null;
+      const gru =
+        bc.kind === 'gru' ? new GRU({ ...gruOpts, seed: 12, dtype: 'float64' }, slot) : null;
       const model = (lstm ?? gru)!;
       const loss = (): number => {
         model.reseed(99);
@@ -312,6 +331,7 @@ describe('batched, projected and GRU gradients agree with finite differences (fl
           TOL,
         );
       }
+      expect(kernels?.misses ?? 0, 'arrays outside the kernels memory').toBe(0);
     });
   }
 });

@@ -2,7 +2,8 @@
 // (fixtures from scripts/torch-reference.py, recurrent.json).
 
 import { describe, expect, it } from 'vitest';
-import { GRU, LSTM } from '../../worker/core';
+import { GRU, LSTM, ParamArena } from '../../worker/core';
+import { simdKernels, type Kernels } from '../../worker/core/kernels';
 import { expectClose } from './compare';
 import { recurrentFixture, type RecurrentCase } from './fixtures';
 
@@ -13,9 +14,24 @@ const TOL32 = 1e-4;
 
 const cases = recurrentFixture.cases;
 
-function check(c: RecurrentCase, dtype: 'float32' | 'float64', tol: number): void {
+/** The WebAssembly SIMD kernels (worker/core/kernels.ts), which Node 20 and later run. */
+function simd(): Kernels {
+  const k = simdKernels(32 << 20);
+  if (!k) throw new Error('no WebAssembly SIMD in this Node');
+  return k;
+}
+
+function check(
+  c: RecurrentCase,
+  dtype: 'float32' | 'float64',
+  tol: number,
+  kernels?: Kernels,
+): void {
+  // with kernels, every array of the hot path is theirs (the convenience layer's input and
+  // upstream gradients are not: the products reading those run on the JS kernels)
+  const slot = kernels ? { arena: new ParamArena(dtype, kernels) } : {};
   if (c.kind === 'lstm') {
-    const lstm = new LSTM({ ...c.config, seed: 1, dtype });
+    const lstm = new LSTM({ ...c.config, seed: 1, dtype }, slot);
     expect(Object.keys(lstm.stateDict())).toEqual(Object.keys(c.stateDict));
     lstm.loadStateDict(c.stateDict);
     const state = c.h0 && c.c0 ? { h: c.h0, c: c.c0 } : undefined;
@@ -31,7 +47,7 @@ function check(c: RecurrentCase, dtype: 'float32' | 'float64', tol: number): voi
     for (const [name, grad] of Object.entries(c.grads.params))
       expectClose(g.params[name], grad, tol, `${c.name} d ${name}`);
   } else {
-    const gru = new GRU({ ...c.config, seed: 1, dtype });
+    const gru = new GRU({ ...c.config, seed: 1, dtype }, slot);
     expect(Object.keys(gru.stateDict())).toEqual(Object.keys(c.stateDict));
     gru.loadStateDict(c.stateDict);
     const out = gru.forward(c.input, c.h0 ?? undefined);
@@ -44,6 +60,7 @@ function check(c: RecurrentCase, dtype: 'float32' | 'float64', tol: number): voi
     for (const [name, grad] of Object.entries(c.grads.params))
       expectClose(g.params[name], grad, tol, `${c.name} d ${name}`);
   }
+  if (kernels) expect(kernels.misses, 'arrays outside the kernels memory').toBe(0);
 }
 
 describe(`LSTM and GRU in batched shapes match PyTorch (torch ${recurrentFixture.torch})`, () => {
@@ -81,5 +98,15 @@ describe(`LSTM and GRU in batched shapes match PyTorch (torch ${recurrentFixture
   }
   for (const c of cases.filter((c) => JSON.stringify(c.input).length < 4000)) {
     it(`${c.name}: float32 storage (tol ${TOL32})`, () => check(c, 'float32', TOL32));
+  }
+  // The same on the WebAssembly SIMD kernels: f64x2 lanes keep the float64 tolerance (only the
+  // summation order differs), f32x4 lanes sum in float32 where the JS kernels sum in float64.
+  for (const c of cases) {
+    it(`${c.name}: on the SIMD kernels, float64 (tol ${TOL64})`, () =>
+      check(c, 'float64', TOL64, simd()));
+  }
+  for (const c of cases.filter((c) => JSON.stringify(c.input).length < 4000)) {
+    it(`${c.name}: on the SIMD kernels, float32 storage (tol ${TOL32})`, () =>
+      check(c, 'float32', TOL32, simd()));
   }
 });

@@ -85,6 +85,16 @@ describe('dist/ in a browser', () => {
     }
   });
 
+  it("csp/ carries no WebAssembly: nothing a policy without 'wasm-unsafe-eval' refuses", () => {
+    for (const file of [
+      'lstm-forecast.js',
+      'lstm-forecast.worker.js',
+      'lstm-forecast.sources.js',
+    ]) {
+      expect(readFileSync(join(DIST, 'csp', file), 'utf8'), file).not.toMatch(/WebAssembly/);
+    }
+  });
+
   it('lstm-forecast.js from another origin: one module script tag, no build', async () => {
     const run = await runPage(browser, `${site.origin}/cdn.html`);
     expectForecast(run);

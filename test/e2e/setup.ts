@@ -11,6 +11,7 @@ const INPUTS = [
   'src',
   'worker',
   'scripts/build.ts',
+  'scripts/wasm',
   'tsconfig.base.json',
   'tsconfig.build.json',
   'custom-elements-manifest.config.mjs',

@@ -19,13 +19,12 @@
 import { CoreError } from './errors';
 import type { ParamSlot } from './lstm';
 import { type Nested } from './nested';
-import { allocFloats, ParamArena, type Floats } from './params';
+import { jsKernels, type Kernels } from './kernels';
+import { ParamArena, type Floats } from './params';
 import { Prng } from './prng';
 import {
   applyDropoutMask,
   layoutOut,
-  matvec,
-  matvecBatch,
   readSequence,
   readSequenceGrad,
   readState,
@@ -72,6 +71,7 @@ export function gruLayerForward(
   I: number,
   H: number,
   reverse: boolean,
+  k: Kernels = jsKernels,
 ): void {
   const G = 3 * H;
   const bias = pBih >= 0;
@@ -79,8 +79,8 @@ export function gruLayerForward(
     const t = reverse ? T - 1 - s : s;
     const go = s * B * G;
     const ho = s * B * H;
-    matvecBatch(gates, go, G, w, pWih, G, I, x, t * xsT, xsB, B, false); // W_ih x_t
-    matvecBatch(gh, 0, G, w, pWhh, G, H, hs, ho, H, B, false); // W_hh h_prev
+    k.matvecBatch(gates, go, G, w, pWih, G, I, x, t * xsT, xsB, B, false); // W_ih x_t
+    k.matvecBatch(gh, 0, G, w, pWhh, G, H, hs, ho, H, B, false); // W_hh h_prev
     for (let b = 0; b < B; b++) {
       const gb = go + b * G;
       const hb = b * G;
@@ -154,6 +154,7 @@ export function gruLayerBackward(
   H: number,
   reverse: boolean,
   scratch: GRUBackwardScratch,
+  k: Kernels = jsKernels,
 ): void {
   const G = 3 * H;
   const N = T * B;
@@ -186,13 +187,13 @@ export function gruLayerBackward(
       }
     }
     // forward: gh = W_hh h_prev, so d h_prev += W_hh^T db
-    matvecBatch(dh, 0, H, whhT, 0, H, G, db, go, G, B, true);
+    k.matvecBatch(dh, 0, H, whhT, 0, H, G, db, go, G, B, true);
   }
   // forward: gi = W_ih x_t, so dx_t += W_ih^T da
   transpose(wihT, w, pWih, G, I);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
-    matvecBatch(dx, t * xsT, xsB, wihT, 0, I, G, da, s * B * G, G, B, true);
+    k.matvecBatch(dx, t * xsT, xsB, wihT, 0, I, G, da, s * B * G, G, B, true);
   }
   // dW_ih += da^T X, dW_hh += db^T H_prev, db_ih += Σ da, db_hh += Σ db, over the N rows.
   transpose(daT, da, 0, N, G);
@@ -211,8 +212,8 @@ export function gruLayerBackward(
       dw[pBih + r] += sa;
       dw[pBhh + r] += sb;
     }
-    matvec(dw, pWih + r * I, xT, 0, I, N, daT, zo, true);
-    matvec(dw, pWhh + r * H, hsT, 0, H, N, dbT, zo, true);
+    k.matvec(dw, pWih + r * I, xT, 0, I, N, daT, zo, true);
+    k.matvec(dw, pWhh + r * H, hsT, 0, H, N, dbT, zo, true);
   }
 }
 
@@ -258,6 +259,8 @@ export class GRU {
   }
 
   private readonly prng: Prng;
+  /** The arena's kernels: they run the products and allocate every cache. */
+  private readonly k: Kernels;
   private readonly offsets: Int32Array; // per (layer, direction): pWih, pWhh, pBih, pBhh
   private capRows = 0;
   private capB = 0;
@@ -296,6 +299,7 @@ export class GRU {
     this.numDirections = o.bidirectional ? 2 : 1;
     this.outSize = o.hiddenSize;
     this.arena = slot.arena ?? new ParamArena(o.dtype ?? 'float64');
+    this.k = this.arena.kernels ?? jsKernels;
     this.prefix = slot.prefix ?? '';
     this.prng = new Prng(o.seed);
 
@@ -324,8 +328,8 @@ export class GRU {
       const e = this.arena.entry(this.prefix + name);
       for (let i = 0; i < e.size; i++) this.arena.data[e.offset + i] = this.prng.uniform(-k, k);
     }
-    this.stepA = allocFloats(this.arena.dtype, G);
-    this.stepH = allocFloats(this.arena.dtype, G);
+    this.stepA = this.k.alloc(this.arena.dtype, G);
+    this.stepH = this.k.alloc(this.arena.dtype, G);
     this.ensureCapacity(1, 1);
   }
 
@@ -340,11 +344,11 @@ export class GRU {
     this.caches = [];
     for (let i = 0; i < L * D; i++) {
       this.caches.push({
-        gates: allocFloats(dt, rows * G),
-        ghn: allocFloats(dt, rows * H),
-        da: allocFloats(dt, rows * G),
-        db: allocFloats(dt, rows * G),
-        hs: allocFloats(dt, (rows + capB) * H),
+        gates: this.k.alloc(dt, rows * G),
+        ghn: this.k.alloc(dt, rows * H),
+        da: this.k.alloc(dt, rows * G),
+        db: this.k.alloc(dt, rows * G),
+        hs: this.k.alloc(dt, (rows + capB) * H),
       });
     }
     this.outs = [];
@@ -352,25 +356,25 @@ export class GRU {
     this.masks = [];
     this.dins = [];
     for (let l = 0; l < L; l++) {
-      this.outs.push(allocFloats(dt, rows * D * H));
-      this.dins.push(allocFloats(dt, rows * (l === 0 ? this.inputSize : D * H)));
+      this.outs.push(this.k.alloc(dt, rows * D * H));
+      this.dins.push(this.k.alloc(dt, rows * (l === 0 ? this.inputSize : D * H)));
       const needs = l > 0 && this.dropout > 0;
-      this.dropped.push(allocFloats(dt, needs ? rows * D * H : 0));
-      this.masks.push(allocFloats(dt, needs ? rows * D * H : 0));
+      this.dropped.push(this.k.alloc(dt, needs ? rows * D * H : 0));
+      this.masks.push(this.k.alloc(dt, needs ? rows * D * H : 0));
     }
     const maxI = Math.max(this.inputSize, L > 1 ? D * H : 0);
     this.scratch = {
-      whhT: allocFloats(dt, H * G),
-      wihT: allocFloats(dt, maxI * G),
-      daT: allocFloats(dt, G * rows),
-      dbT: allocFloats(dt, G * rows),
-      hsT: allocFloats(dt, H * rows),
-      xT: allocFloats(dt, maxI * rows),
+      whhT: this.k.alloc(dt, H * G),
+      wihT: this.k.alloc(dt, maxI * G),
+      daT: this.k.alloc(dt, G * rows),
+      dbT: this.k.alloc(dt, G * rows),
+      hsT: this.k.alloc(dt, H * rows),
+      xT: this.k.alloc(dt, maxI * rows),
     };
-    this.hnBuf = allocFloats(dt, L * D * capB * H);
-    this.dh0Buf = allocFloats(dt, L * D * capB * H);
-    this.dh = allocFloats(dt, capB * H);
-    this.gh = allocFloats(dt, capB * G);
+    this.hnBuf = this.k.alloc(dt, L * D * capB * H);
+    this.dh0Buf = this.k.alloc(dt, L * D * capB * H);
+    this.dh = this.k.alloc(dt, capB * H);
+    this.gh = this.k.alloc(dt, capB * G);
     this.capRows = rows;
     this.capB = capB;
   }
@@ -442,6 +446,7 @@ export class GRU {
           I,
           H,
           d === 1,
+          this.k,
         );
         for (let i = 0; i < B * H; i++) this.hnBuf[ld * B * H + i] = cache.hs[T * B * H + i];
       }
@@ -512,6 +517,7 @@ export class GRU {
           H,
           d === 1,
           this.scratch,
+          this.k,
         );
         for (let i = 0; i < B * H; i++) this.dh0Buf[ld * B * H + i] = dh[i];
       }
@@ -532,6 +538,7 @@ export class GRU {
       throw new CoreError('bad-call', 'stepForward needs a unidirectional GRU');
     const { hiddenSize: H, numLayers: L } = this;
     const G = 3 * H;
+    const k = this.k;
     const w = this.arena.data;
     const a = this.stepA;
     const g = this.stepH;
@@ -542,8 +549,8 @@ export class GRU {
       const ho = l * H;
       const pBih = this.offsets[l * 4 + 2];
       const pBhh = this.offsets[l * 4 + 3];
-      matvec(a, 0, w, this.offsets[l * 4], G, I, inp, io, false);
-      matvec(g, 0, w, this.offsets[l * 4 + 1], G, H, h, ho, false);
+      k.matvec(a, 0, w, this.offsets[l * 4], G, I, inp, io, false);
+      k.matvec(g, 0, w, this.offsets[l * 4 + 1], G, H, h, ho, false);
       if (pBih >= 0) {
         for (let r = 0; r < G; r++) {
           a[r] += w[pBih + r];

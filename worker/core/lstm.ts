@@ -28,13 +28,12 @@
 
 import { CoreError } from './errors';
 import { type Nested } from './nested';
-import { allocFloats, ParamArena, type Floats } from './params';
+import { jsKernels, type Kernels } from './kernels';
+import { ParamArena, type Floats } from './params';
 import { Prng } from './prng';
 import {
   applyDropoutMask,
   layoutOut,
-  matvec,
-  matvecBatch,
   readSequence,
   readSequenceGrad,
   readState,
@@ -105,6 +104,7 @@ export function lstmLayerForward(
   H: number,
   P: number,
   reverse: boolean,
+  k: Kernels = jsKernels,
 ): void {
   const G = 4 * H;
   const proj = pWhr >= 0;
@@ -113,8 +113,8 @@ export function lstmLayerForward(
     const go = s * B * G;
     const ho = s * B * P; // h_{prev} rows at ho, this step's at ho + B*P
     const co = s * B * H;
-    matvecBatch(gates, go, G, w, pWih, G, I, x, t * xsT, xsB, B, false); // z = W_ih x_t
-    matvecBatch(gates, go, G, w, pWhh, G, P, hs, ho, P, B, true); // z += W_hh h_prev
+    k.matvecBatch(gates, go, G, w, pWih, G, I, x, t * xsT, xsB, B, false); // z = W_ih x_t
+    k.matvecBatch(gates, go, G, w, pWhh, G, P, hs, ho, P, B, true); // z += W_hh h_prev
     for (let b = 0; b < B; b++) {
       const gb = go + b * G;
       const cb = co + b * H;
@@ -145,7 +145,7 @@ export function lstmLayerForward(
     }
     if (proj) {
       // h = W_hr m
-      matvecBatch(hs, ho + B * P, P, w, pWhr, P, H, ms, 0, H, B, false);
+      k.matvecBatch(hs, ho + B * P, P, w, pWhr, P, H, ms, 0, H, B, false);
       for (let b = 0; b < B; b++) {
         const hb = ho + (B + b) * P;
         const yo = t * ysT + b * ysB + yOff;
@@ -204,6 +204,7 @@ export function lstmLayerBackward(
   P: number,
   reverse: boolean,
   scratch: BackwardScratch,
+  k: Kernels = jsKernels,
 ): void {
   const G = 4 * H;
   const N = T * B;
@@ -222,7 +223,7 @@ export function lstmLayerBackward(
         const ro = (s * B + b) * P;
         for (let k = 0; k < P; k++) dhs[ro + k] = dh[b * P + k] + dy[yo + k];
       }
-      matvecBatch(dm, 0, H, whrT, 0, H, P, dhs, s * B * P, P, B, false);
+      k.matvecBatch(dm, 0, H, whrT, 0, H, P, dhs, s * B * P, P, B, false);
     }
     for (let b = 0; b < B; b++) {
       const gb = go + b * G;
@@ -245,13 +246,13 @@ export function lstmLayerBackward(
       }
     }
     // forward: z += W_hh h_prev, so d h_prev = W_hh^T dz
-    matvecBatch(dh, 0, P, whhT, 0, P, G, dz, go, G, B, false);
+    k.matvecBatch(dh, 0, P, whhT, 0, P, G, dz, go, G, B, false);
   }
   // forward: z_s += W_ih x_t, so dx_t += W_ih^T dz_s
   transpose(wihT, w, pWih, G, I);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
-    matvecBatch(dx, t * xsT, xsB, wihT, 0, I, G, dz, s * B * G, G, B, true);
+    k.matvecBatch(dx, t * xsT, xsB, wihT, 0, I, G, dz, s * B * G, G, B, true);
   }
   // Weight gradients over all steps and sequences at once, as dot products over the N = T*B
   // rows: dW_ih += dz^T X, dW_hh += dz^T H_prev, db_ih = db_hh += Σ_n dz.
@@ -266,15 +267,15 @@ export function lstmLayerBackward(
       dw[pBih + r] += sum;
       dw[pBhh + r] += sum;
     }
-    matvec(dw, pWih + r * I, xT, 0, I, N, dzT, zo, true);
-    matvec(dw, pWhh + r * P, hsT, 0, P, N, dzT, zo, true);
+    k.matvec(dw, pWih + r * I, xT, 0, I, N, dzT, zo, true);
+    k.matvec(dw, pWhh + r * P, hsT, 0, P, N, dzT, zo, true);
   }
   if (proj) {
     // forward: h = W_hr m, so dW_hr += dh^T M over the N rows
     transpose(dhsT, dhs, 0, N, P);
     for (let n = 0; n < N; n++)
       for (let j = 0; j < H; j++) mT[j * N + n] = gates[n * G + 3 * H + j] * tcs[n * H + j];
-    for (let p = 0; p < P; p++) matvec(dw, pWhr + p * H, mT, 0, H, N, dhsT, p * N, true);
+    for (let p = 0; p < P; p++) k.matvec(dw, pWhr + p * H, mT, 0, H, N, dhsT, p * N, true);
   }
 }
 
@@ -331,6 +332,8 @@ export class LSTM {
   }
 
   private readonly prng: Prng;
+  /** The arena's kernels: they run the products and allocate every cache. */
+  private readonly k: Kernels;
   private readonly offsets: Int32Array; // per (layer, direction): pWih, pWhh, pBih, pBhh, pWhr
   private capRows = 0; // T*B the caches hold
   private capB = 0;
@@ -383,6 +386,7 @@ export class LSTM {
     this.numDirections = o.bidirectional ? 2 : 1;
     this.outSize = projSize > 0 ? projSize : o.hiddenSize;
     this.arena = slot.arena ?? new ParamArena(o.dtype ?? 'float64');
+    this.k = this.arena.kernels ?? jsKernels;
     this.prefix = slot.prefix ?? '';
     this.prng = new Prng(o.seed);
 
@@ -413,8 +417,8 @@ export class LSTM {
       for (let i = 0; i < e.size; i++) this.arena.data[e.offset + i] = this.prng.uniform(-k, k);
     }
     const dt = this.arena.dtype;
-    this.stepZ = allocFloats(dt, G);
-    this.stepM = allocFloats(dt, H);
+    this.stepZ = this.k.alloc(dt, G);
+    this.stepM = this.k.alloc(dt, H);
     this.ensureCapacity(1, 1);
   }
 
@@ -430,11 +434,11 @@ export class LSTM {
     this.caches = [];
     for (let i = 0; i < L * D; i++) {
       this.caches.push({
-        gates: allocFloats(dt, rows * G),
-        dz: allocFloats(dt, rows * G),
-        hs: allocFloats(dt, (rows + capB) * P),
-        cs: allocFloats(dt, (rows + capB) * H),
-        tcs: allocFloats(dt, rows * H),
+        gates: this.k.alloc(dt, rows * G),
+        dz: this.k.alloc(dt, rows * G),
+        hs: this.k.alloc(dt, (rows + capB) * P),
+        cs: this.k.alloc(dt, (rows + capB) * H),
+        tcs: this.k.alloc(dt, rows * H),
       });
     }
     this.outs = [];
@@ -442,32 +446,32 @@ export class LSTM {
     this.masks = [];
     this.dins = [];
     for (let l = 0; l < L; l++) {
-      this.outs.push(allocFloats(dt, rows * D * P));
-      this.dins.push(allocFloats(dt, rows * (l === 0 ? this.inputSize : D * P)));
+      this.outs.push(this.k.alloc(dt, rows * D * P));
+      this.dins.push(this.k.alloc(dt, rows * (l === 0 ? this.inputSize : D * P)));
       const needs = l > 0 && this.dropout > 0;
-      this.dropped.push(allocFloats(dt, needs ? rows * D * P : 0));
-      this.masks.push(allocFloats(dt, needs ? rows * D * P : 0));
+      this.dropped.push(this.k.alloc(dt, needs ? rows * D * P : 0));
+      this.masks.push(this.k.alloc(dt, needs ? rows * D * P : 0));
     }
     const maxI = Math.max(this.inputSize, L > 1 ? D * P : 0);
     this.scratch = {
-      whhT: allocFloats(dt, P * G),
-      wihT: allocFloats(dt, maxI * G),
-      whrT: allocFloats(dt, proj ? H * P : 0),
-      dzT: allocFloats(dt, G * rows),
-      hsT: allocFloats(dt, P * rows),
-      xT: allocFloats(dt, maxI * rows),
-      dhs: allocFloats(dt, proj ? rows * P : 0),
-      dhsT: allocFloats(dt, proj ? rows * P : 0),
-      mT: allocFloats(dt, proj ? rows * H : 0),
-      dm: allocFloats(dt, proj ? capB * H : 0),
+      whhT: this.k.alloc(dt, P * G),
+      wihT: this.k.alloc(dt, maxI * G),
+      whrT: this.k.alloc(dt, proj ? H * P : 0),
+      dzT: this.k.alloc(dt, G * rows),
+      hsT: this.k.alloc(dt, P * rows),
+      xT: this.k.alloc(dt, maxI * rows),
+      dhs: this.k.alloc(dt, proj ? rows * P : 0),
+      dhsT: this.k.alloc(dt, proj ? rows * P : 0),
+      mT: this.k.alloc(dt, proj ? rows * H : 0),
+      dm: this.k.alloc(dt, proj ? capB * H : 0),
     };
-    this.hnBuf = allocFloats(dt, L * D * capB * P);
-    this.cnBuf = allocFloats(dt, L * D * capB * H);
-    this.dh0Buf = allocFloats(dt, L * D * capB * P);
-    this.dc0Buf = allocFloats(dt, L * D * capB * H);
-    this.dh = allocFloats(dt, capB * P);
-    this.dc = allocFloats(dt, capB * H);
-    this.ms = allocFloats(dt, capB * H);
+    this.hnBuf = this.k.alloc(dt, L * D * capB * P);
+    this.cnBuf = this.k.alloc(dt, L * D * capB * H);
+    this.dh0Buf = this.k.alloc(dt, L * D * capB * P);
+    this.dc0Buf = this.k.alloc(dt, L * D * capB * H);
+    this.dh = this.k.alloc(dt, capB * P);
+    this.dc = this.k.alloc(dt, capB * H);
+    this.ms = this.k.alloc(dt, capB * H);
     this.capRows = rows;
     this.capB = capB;
   }
@@ -554,6 +558,7 @@ export class LSTM {
           H,
           P,
           d === 1,
+          this.k,
         );
         for (let i = 0; i < B * P; i++) this.hnBuf[ld * B * P + i] = cache.hs[T * B * P + i];
         for (let i = 0; i < B * H; i++) this.cnBuf[ld * B * H + i] = cache.cs[T * B * H + i];
@@ -637,6 +642,7 @@ export class LSTM {
           P,
           d === 1,
           this.scratch,
+          this.k,
         );
         for (let i = 0; i < B * P; i++) this.dh0Buf[ld * B * P + i] = dh[i];
         for (let i = 0; i < B * H; i++) this.dc0Buf[ld * B * H + i] = dc[i];
@@ -661,6 +667,7 @@ export class LSTM {
       throw new CoreError('bad-call', 'stepForward needs a unidirectional LSTM');
     const { hiddenSize: H, numLayers: L, outSize: P } = this;
     const G = 4 * H;
+    const k = this.k;
     const w = this.arena.data;
     const z = this.stepZ;
     const m = this.stepM;
@@ -675,8 +682,8 @@ export class LSTM {
       const pBih = this.offsets[l * 5 + 2];
       const pBhh = this.offsets[l * 5 + 3];
       const pWhr = this.offsets[l * 5 + 4];
-      matvec(z, 0, w, pWih, G, I, inp, io, false);
-      matvec(z, 0, w, pWhh, G, P, h, ho, true);
+      k.matvec(z, 0, w, pWih, G, I, inp, io, false);
+      k.matvec(z, 0, w, pWhh, G, P, h, ho, true);
       if (pBih >= 0) for (let r = 0; r < G; r++) z[r] += w[pBih + r] + w[pBhh + r];
       for (let k = 0; k < H; k++) {
         const ig = 1 / (1 + Math.exp(-z[k]));
@@ -687,7 +694,7 @@ export class LSTM {
         if (pWhr >= 0) m[k] = og * Math.tanh(cv);
         else h[ho + k] = og * Math.tanh(cv);
       }
-      if (pWhr >= 0) matvec(h, ho, w, pWhr, P, H, m, 0, false);
+      if (pWhr >= 0) k.matvec(h, ho, w, pWhr, P, H, m, 0, false);
     }
   }
 

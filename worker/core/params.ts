@@ -5,6 +5,7 @@
 // a model is being assembled.
 
 import { CoreError } from './errors';
+import type { Kernels } from './kernels';
 import { readNested, toNested } from './nested';
 
 export type DType = 'float32' | 'float64';
@@ -30,9 +31,16 @@ export class ParamArena {
   /** The global L2 norm of grad measured by the last clipGrads / clipGradNorm. */
   gradNorm = NaN;
   readonly entries: ParamEntry[] = [];
+  /**
+   * The kernels the models on this arena run on (worker/core/kernels.ts), who also allocate
+   * data, grad and the models' caches; none: the JS kernels and plain typed arrays.
+   */
+  readonly kernels: Kernels | undefined;
   private readonly byName = new Map<string, ParamEntry>();
+  private dataCap: Floats | null = null; // with kernels: data and grad are views of these
+  private gradCap: Floats | null = null;
 
-  constructor(dtype: DType = 'float32') {
+  constructor(dtype: DType = 'float32', kernels?: Kernels) {
     if (dtype !== 'float32' && dtype !== 'float64') {
       throw new CoreError(
         'bad-config',
@@ -40,6 +48,7 @@ export class ParamArena {
       );
     }
     this.dtype = dtype;
+    this.kernels = kernels;
     this.data = allocFloats(dtype, 0);
     this.grad = allocFloats(dtype, 0);
   }
@@ -54,12 +63,27 @@ export class ParamArena {
       throw new CoreError('bad-config', `parameter "${name}" registered twice`);
     const size = shape.reduce((a, b) => a * b, 1);
     const offset = this.data.length;
-    const data = allocFloats(this.dtype, offset + size);
-    const grad = allocFloats(this.dtype, offset + size);
-    data.set(this.data);
-    grad.set(this.grad);
-    this.data = data;
-    this.grad = grad;
+    const n = offset + size;
+    if (!this.kernels) {
+      const data = allocFloats(this.dtype, n);
+      const grad = allocFloats(this.dtype, n);
+      data.set(this.data);
+      grad.set(this.grad);
+      this.data = data;
+      this.grad = grad;
+    } else {
+      // The kernels' memory is never freed: grow by doubling, so that what a model leaves
+      // behind while it is built stays under twice its size.
+      if (!this.dataCap || !this.gradCap || n > this.dataCap.length) {
+        const cap = Math.max(n, 2 * (this.dataCap?.length ?? 0));
+        this.dataCap = this.kernels.alloc(this.dtype, cap);
+        this.gradCap = this.kernels.alloc(this.dtype, cap);
+        this.dataCap.set(this.data);
+        this.gradCap.set(this.grad);
+      }
+      this.data = this.dataCap.subarray(0, n);
+      this.grad = this.gradCap.subarray(0, n);
+    }
     const entry: ParamEntry = { name, shape: [...shape], offset, size };
     this.entries.push(entry);
     this.byName.set(name, entry);

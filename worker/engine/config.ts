@@ -17,6 +17,7 @@ export interface ResolvedOptions {
   season: number;
   anomalyLevel: number;
   cell: 'lstm' | 'gru';
+  kernels: 'auto' | 'js';
   coverage: number;
   capacity: number;
   budget: { stepsPerSample: number } | { cpuShare: number };
@@ -39,6 +40,7 @@ export const DEFAULTS: ResolvedOptions = {
   season: 0,
   anomalyLevel: 0.999,
   cell: 'lstm',
+  kernels: 'auto',
   coverage: 0.8,
   capacity: 2048,
   budget: { stepsPerSample: 1 },
@@ -144,6 +146,7 @@ export function resolveOptions(options: ForecasterOptions = {}): ResolvedOptions
     season,
     anomalyLevel: num(o, 'anomalyLevel', (v) => v > 0.5 && v < 1, 'a number in (0.5, 1)'),
     cell: oneOf(o, 'cell', ['lstm', 'gru'] as const),
+    kernels: oneOf(o, 'kernels', ['auto', 'js'] as const),
   };
   return r;
 }

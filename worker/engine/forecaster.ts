@@ -541,6 +541,7 @@ export class Forecaster {
       divergences: net.divergences,
       backlog: s.backlog,
       season: s.season,
+      kernels: net.kernels.misses === 0 ? net.kernels.name : 'js',
       mae,
       naiveMae,
       skill: n > 0 ? skill / n : 0,

@@ -18,6 +18,7 @@ import {
   type Floats,
   type Optimizer,
 } from '../core';
+import { jsKernels, simdKernels, type Kernels } from '../core/kernels';
 
 export interface NetworkOptions {
   inputSize: number;
@@ -34,6 +35,27 @@ export interface NetworkOptions {
   cell?: 'lstm' | 'gru';
   /** Windows accumulateBatch takes at most (the size of xb, targets, weights); default 4. */
   batch?: number;
+  /** 'auto': WebAssembly SIMD where it runs, else JS; 'js': the JS kernels. Default 'auto'. */
+  kernels?: 'auto' | 'js';
+}
+
+/**
+ * Bytes of kernel memory that hold everything the network's products read and write: the
+ * parameters and gradients (the arena grows by doubling while the model is built, 4x), the
+ * recurrent caches for the W*B rows of a batched step (per layer at most 6 gate-wide and 4
+ * input- or hidden-wide arrays a row, counted once more for the backward's transposes) and the
+ * network's own inputs. A bound with room to spare, not a count: test/engine/network.test.ts
+ * checks that nothing falls outside it (kernels.misses) over a range of shapes.
+ */
+export function kernelBytes(o: NetworkOptions): number {
+  const { inputSize: I, hiddenSize: H, numLayers: L, window: W } = o;
+  const B = o.batch ?? 4;
+  const G = 4 * H;
+  const wide = Math.max(I, H);
+  const params = L * G * (wide + H + 2) + (H + 1) * Math.max(o.horizon, 1);
+  const rows = W * B + B + 2;
+  const floats = 4 * params + (L + 1) * rows * (6 * G + 4 * wide) + 4 * G * wide + 2 * rows * I;
+  return 4 * floats + 65536;
 }
 
 /** How often (in good steps) the last known-good weights are saved for the divergence guard. */
@@ -44,7 +66,9 @@ export type StepOutcome = 'ok' | 'skipped' | 'restored';
 
 export class Network {
   readonly o: NetworkOptions;
-  readonly arena = new ParamArena('float32');
+  readonly arena: ParamArena;
+  /** What runs the products: 'wasm-simd', or 'js' where WebAssembly SIMD is missing or refused. */
+  readonly kernels: Kernels;
   /** The recurrent network (a GRU with cell 'gru'); its parameters are named 'lstm.*' either way. */
   readonly lstm: LSTM | GRU;
   readonly head: Linear;
@@ -83,6 +107,10 @@ export class Network {
   constructor(o: NetworkOptions) {
     this.o = o;
     const { inputSize: I, hiddenSize: H, numLayers: L, window: W } = o;
+    this.kernels = o.kernels === 'js' ? jsKernels : (simdKernels(kernelBytes(o)) ?? jsKernels);
+    this.arena = new ParamArena('float32', this.kernels);
+    // what the products read: in the kernels' memory
+    const f32 = (n: number) => this.kernels.alloc('float32', n) as Float32Array;
     const rnnOptions = {
       inputSize: I,
       hiddenSize: H,
@@ -104,19 +132,19 @@ export class Network {
         : o.optimizer === 'adamw'
           ? new AdamW(this.arena, { lr: o.learningRate })
           : new Adam(this.arena, { lr: o.learningRate });
-    this.x = new Float32Array(W * I);
+    this.x = f32(W * I);
     this.target = new Float64Array(this.outputs);
     this.weight = new Float64Array(this.outputs);
     this.pred = new Float32Array(Math.max(this.outputs, o.horizon) * (o.batch ?? 4));
     this.dpred = new Float32Array(this.outputs);
     this.dOut = new Float32Array(W * H);
     this.dLast = new Float32Array(H);
-    this.h = new Float32Array(L * H);
-    this.c = new Float32Array(L * H);
-    this.y = new Float32Array(I);
+    this.h = f32(L * H);
+    this.c = f32(L * H);
+    this.y = f32(I);
     this.batch = o.batch ?? 4;
     const B = this.batch;
-    this.xb = new Float32Array(B * W * I);
+    this.xb = f32(B * W * I);
     this.targets = new Float64Array(B * this.outputs);
     this.weights = new Float64Array(B * this.outputs);
     this.losses = new Float64Array(B);

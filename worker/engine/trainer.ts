@@ -53,6 +53,7 @@ export class Trainer {
       seed: o.seed,
       batch: o.replay + 1,
       cell: o.cell,
+      kernels: o.kernels,
     });
     this.rng = new Prng((o.seed ^ 0x5eed) >>> 0);
     this.fMean = new Float64Array(this.F);

@@ -55,6 +55,12 @@ export interface ForecasterOptions {
    * 1 false alarm per 1,000 clean samples).
    */
   anomalyLevel?: number;
+  /**
+   * What runs the network's matrix products: 'auto' (the default) WebAssembly SIMD where it runs
+   * (not where WebAssembly, its SIMD or the page's Content-Security-Policy refuses it), else
+   * JS; 'js' the JS kernels always. stats().kernels says which run.
+   */
+  kernels?: 'auto' | 'js';
   /** Seed of every random choice (initialisation, replay, dropout). Default 0. */
   seed?: number;
 }
@@ -118,6 +124,8 @@ export interface ForecasterStats {
   backlog: number;
   /** Detected season length in samples, 0 if none. */
   season: number;
+  /** What runs the network's matrix products: WebAssembly SIMD or the JS fallback. */
+  kernels: 'wasm-simd' | 'js';
   /** Recent mean absolute error per horizon step, of the forecast as served. */
   mae: Float64Array;
   /** Same for the naive forecast (the last value). */

@@ -1,0 +1,201 @@
+// The source of the WebAssembly SIMD kernels (worker/core/simd.ts runs them): the two products
+// that dominate a training step and a forecast, as hand-written WebAssembly text, once for each
+// storage type. f64 works on f64x2 lanes (float64 models keep PyTorch parity at 1e-10); f32 on
+// f32x4 lanes (the engine's float32 models). scripts/wasm/build-kernels.ts compiles the text
+// with wabt.
+//
+// Every address is a byte offset into the module's own memory, which the JS side carves into
+// the model's arrays. The products are those of worker/core/recurrent.ts, the same sums but
+// summed lane by lane (each lane over every L-th k, the lanes added at the end, then the tail):
+//   matvec       y[r] (+)= Σ_k A[r*cols + k] x[k]                       four rows at a time
+//   matvecBatch  y[b*ysB + r] (+)= Σ_k A[r*cols + k] x[b*xsB + k]       four vectors at a time
+
+type Scalar = 'f64' | 'f32';
+
+interface Lanes {
+  t: Scalar; // the scalar type
+  v: string; // the vector shape
+  e: number; // bytes per element
+  shift: number; // log2(e)
+  lanes: number;
+}
+
+const LANES: Record<Scalar, Lanes> = {
+  f64: { t: 'f64', v: 'f64x2', e: 8, shift: 3, lanes: 2 },
+  f32: { t: 'f32', v: 'f32x4', e: 4, shift: 2, lanes: 4 },
+};
+
+/** The sum of the lanes of vector local `name`. */
+function hsum(l: Lanes, name: string): string {
+  const lane = (i: number) => `(${l.v}.extract_lane ${i} (local.get $${name}))`;
+  if (l.lanes === 2) return `(${l.t}.add ${lane(0)} ${lane(1)})`;
+  return `(${l.t}.add (${l.t}.add ${lane(0)} ${lane(1)}) (${l.t}.add ${lane(2)} ${lane(3)}))`;
+}
+
+/** y[addr] = s, or y[addr] += s when $acc. */
+function store(l: Lanes, addr: string, s: string): string {
+  return `(${l.t}.store ${addr} (select (${l.t}.add (${l.t}.load ${addr}) ${s}) ${s} (local.get $acc)))`;
+}
+
+function kernels(l: Lanes): string {
+  const { t, v, e, shift, lanes } = l;
+  const vb = 16; // bytes per vector
+  const ld = (base: string) => `(v128.load (i32.add (local.get $${base}) (local.get $o)))`;
+  const lds = (base: string) => `(${t}.load (i32.add (local.get $${base}) (local.get $o)))`;
+  const fma = (accum: string, a: string, b: string) =>
+    `(local.set $${accum} (${v}.add (local.get $${accum}) (${v}.mul ${a} ${b})))`;
+  const fmas = (accum: string, a: string, b: string) =>
+    `(local.set $${accum} (${t}.add (local.get $${accum}) (${t}.mul ${a} ${b})))`;
+  const zero = (names: string[]) =>
+    names.map((n) => `(local.set $${n} (v128.const i64x2 0 0))`).join('\n      ');
+  const sums = (names: string[]) =>
+    names.map((n) => `(local.set $s${n} ${hsum(l, n)})`).join('\n      ');
+  const vecs4 = ['v0', 'v1', 'v2', 'v3'];
+  return `
+  ;; matvec_${t}(y, A, rows, cols, x, acc)
+  (func $matvec_${t} (export "matvec_${t}")
+    (param $y i32) (param $a i32) (param $rows i32) (param $cols i32) (param $x i32) (param $acc i32)
+    (local $r i32) (local $o i32) (local $ov i32) (local $oe i32) (local $rb i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $xv v128)
+    (local $sv0 ${t}) (local $sv1 ${t}) (local $sv2 ${t}) (local $sv3 ${t}) (local $xs ${t})
+    (local.set $rb (i32.shl (local.get $cols) (i32.const ${shift})))
+    ;; the bytes of a row that whole vectors cover, and of the whole row
+    (local.set $ov (i32.shl (i32.and (local.get $cols) (i32.const ${-lanes})) (i32.const ${shift})))
+    (local.set $oe (local.get $rb))
+    (block $done4 (loop $rows4
+      (br_if $done4 (i32.gt_s (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+      (local.set $p0 (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $rb))))
+      (local.set $p1 (i32.add (local.get $p0) (local.get $rb)))
+      (local.set $p2 (i32.add (local.get $p1) (local.get $rb)))
+      (local.set $p3 (i32.add (local.get $p2) (local.get $rb)))
+      ${zero(vecs4)}
+      (local.set $o (i32.const 0))
+      (block $dv (loop $lv
+        (br_if $dv (i32.ge_u (local.get $o) (local.get $ov)))
+        (local.set $xv ${ld('x')})
+        ${fma('v0', ld('p0'), '(local.get $xv)')}
+        ${fma('v1', ld('p1'), '(local.get $xv)')}
+        ${fma('v2', ld('p2'), '(local.get $xv)')}
+        ${fma('v3', ld('p3'), '(local.get $xv)')}
+        (local.set $o (i32.add (local.get $o) (i32.const ${vb})))
+        (br $lv)))
+      ${sums(vecs4)}
+      (block $dt (loop $lt
+        (br_if $dt (i32.ge_u (local.get $o) (local.get $oe)))
+        (local.set $xs ${lds('x')})
+        ${fmas('sv0', lds('p0'), '(local.get $xs)')}
+        ${fmas('sv1', lds('p1'), '(local.get $xs)')}
+        ${fmas('sv2', lds('p2'), '(local.get $xs)')}
+        ${fmas('sv3', lds('p3'), '(local.get $xs)')}
+        (local.set $o (i32.add (local.get $o) (i32.const ${e})))
+        (br $lt)))
+      (local.set $p0 (i32.add (local.get $y) (i32.shl (local.get $r) (i32.const ${shift}))))
+      ${store(l, '(local.get $p0)', '(local.get $sv0)')}
+      ${store(l, `(i32.add (local.get $p0) (i32.const ${e}))`, '(local.get $sv1)')}
+      ${store(l, `(i32.add (local.get $p0) (i32.const ${2 * e}))`, '(local.get $sv2)')}
+      ${store(l, `(i32.add (local.get $p0) (i32.const ${3 * e}))`, '(local.get $sv3)')}
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
+      (br $rows4)))
+    ;; the last rows, one at a time
+    (block $done1 (loop $rows1
+      (br_if $done1 (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $p0 (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $rb))))
+      (local.set $v0 (v128.const i64x2 0 0))
+      (local.set $o (i32.const 0))
+      (block $dv (loop $lv
+        (br_if $dv (i32.ge_u (local.get $o) (local.get $ov)))
+        ${fma('v0', ld('p0'), ld('x'))}
+        (local.set $o (i32.add (local.get $o) (i32.const ${vb})))
+        (br $lv)))
+      (local.set $sv0 ${hsum(l, 'v0')})
+      (block $dt (loop $lt
+        (br_if $dt (i32.ge_u (local.get $o) (local.get $oe)))
+        ${fmas('sv0', lds('p0'), lds('x'))}
+        (local.set $o (i32.add (local.get $o) (i32.const ${e})))
+        (br $lt)))
+      (local.set $p0 (i32.add (local.get $y) (i32.shl (local.get $r) (i32.const ${shift}))))
+      ${store(l, '(local.get $p0)', '(local.get $sv0)')}
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows1))))
+
+  ;; matvecBatch_${t}(y, ysB, A, rows, cols, x, xsB, nB, acc): strides in elements
+  (func $matvecBatch_${t} (export "matvecBatch_${t}")
+    (param $y i32) (param $ysB i32) (param $a i32) (param $rows i32) (param $cols i32)
+    (param $x i32) (param $xsB i32) (param $nB i32) (param $acc i32)
+    (local $b i32) (local $r i32) (local $o i32) (local $ov i32) (local $oe i32) (local $rb i32)
+    (local $p0 i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $w0 v128) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $sv0 ${t}) (local $sv1 ${t}) (local $sv2 ${t}) (local $sv3 ${t}) (local $ws ${t})
+    (local.set $rb (i32.shl (local.get $cols) (i32.const ${shift})))
+    (local.set $ov (i32.shl (i32.and (local.get $cols) (i32.const ${-lanes})) (i32.const ${shift})))
+    (local.set $oe (local.get $rb))
+    (local.set $xsB (i32.shl (local.get $xsB) (i32.const ${shift})))
+    (local.set $ysB (i32.shl (local.get $ysB) (i32.const ${shift})))
+    (block $doneB (loop $vecs4
+      (br_if $doneB (i32.gt_s (i32.add (local.get $b) (i32.const 4)) (local.get $nB)))
+      (local.set $x0 (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $xsB))))
+      (local.set $x1 (i32.add (local.get $x0) (local.get $xsB)))
+      (local.set $x2 (i32.add (local.get $x1) (local.get $xsB)))
+      (local.set $x3 (i32.add (local.get $x2) (local.get $xsB)))
+      (local.set $r (i32.const 0))
+      (block $doneR (loop $rows1
+        (br_if $doneR (i32.ge_s (local.get $r) (local.get $rows)))
+        (local.set $p0 (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $rb))))
+        ${zero(vecs4)}
+        (local.set $o (i32.const 0))
+        (block $dv (loop $lv
+          (br_if $dv (i32.ge_u (local.get $o) (local.get $ov)))
+          (local.set $w0 ${ld('p0')})
+          ${fma('v0', '(local.get $w0)', ld('x0'))}
+          ${fma('v1', '(local.get $w0)', ld('x1'))}
+          ${fma('v2', '(local.get $w0)', ld('x2'))}
+          ${fma('v3', '(local.get $w0)', ld('x3'))}
+          (local.set $o (i32.add (local.get $o) (i32.const ${vb})))
+          (br $lv)))
+        ${sums(vecs4)}
+        (block $dt (loop $lt
+          (br_if $dt (i32.ge_u (local.get $o) (local.get $oe)))
+          (local.set $ws ${lds('p0')})
+          ${fmas('sv0', '(local.get $ws)', lds('x0'))}
+          ${fmas('sv1', '(local.get $ws)', lds('x1'))}
+          ${fmas('sv2', '(local.get $ws)', lds('x2'))}
+          ${fmas('sv3', '(local.get $ws)', lds('x3'))}
+          (local.set $o (i32.add (local.get $o) (i32.const ${e})))
+          (br $lt)))
+        ;; y row r of the four vectors
+        (local.set $p0 (i32.add (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $ysB)))
+          (i32.shl (local.get $r) (i32.const ${shift}))))
+        ${[0, 1, 2, 3]
+          .map((i) =>
+            store(
+              l,
+              `(i32.add (local.get $p0) (i32.mul (local.get $ysB) (i32.const ${i})))`,
+              `(local.get $sv${i})`,
+            ),
+          )
+          .join('\n        ')}
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows1)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (br $vecs4)))
+    ;; the last vectors, one at a time
+    (block $done1 (loop $vecs1
+      (br_if $done1 (i32.ge_s (local.get $b) (local.get $nB)))
+      (call $matvec_${t}
+        (i32.add (local.get $y) (i32.mul (local.get $b) (local.get $ysB)))
+        (local.get $a) (local.get $rows) (local.get $cols)
+        (i32.add (local.get $x) (i32.mul (local.get $b) (local.get $xsB)))
+        (local.get $acc))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $vecs1))))
+`;
+}
+
+/** A module: one memory, imported (the JS side sizes it), and the kernels of the given types. */
+export function kernelsWat(types: readonly Scalar[]): string {
+  return `(module
+  (import "env" "memory" (memory 1))
+${types.map((t) => kernels(LANES[t])).join('\n')})
+`;
+}

@@ -1,0 +1,172 @@
+// The WebAssembly SIMD kernels (worker/core/kernels.ts) against the JS kernels: the products at
+// every remainder of rows, columns and vectors, with offsets and strides, both dtypes; the
+// fallbacks; and an LSTM and a GRU whose every array is in the kernels' memory, step for step
+// with the same models on the JS kernels.
+
+import { describe, expect, it } from 'vitest';
+import { GRU, LSTM, ParamArena, Prng, type Floats } from '../../worker/core';
+import { jsKernels, simdKernels, type Kernels } from '../../worker/core/kernels';
+
+// relative to the sum of |terms|: f64x2 differs from JS in summation order only; f32x4 sums in
+// float32 where JS sums float32 numbers in float64
+const TOL = { float64: 1e-14, float32: 1e-6 } as const;
+
+function simd(bytes = 4 << 20): Kernels {
+  const k = simdKernels(bytes);
+  if (!k) throw new Error('no WebAssembly SIMD in this Node');
+  return k;
+}
+
+function filled(k: Kernels, dtype: 'float32' | 'float64', n: number, prng: Prng): Floats {
+  const a = k.alloc(dtype, n);
+  for (let i = 0; i < n; i++) a[i] = prng.uniform(-1, 1);
+  return a;
+}
+
+/** max over i of |a[i] - b[i]| / scale[i]. */
+function worst(a: Floats, b: Floats, scale: Float64Array): number {
+  let w = 0;
+  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]) / scale[i]);
+  return w;
+}
+
+describe('the SIMD kernels compute what the JS kernels compute', () => {
+  it('are available in Node (WebAssembly SIMD since Node 16)', () => {
+    const k = simdKernels(1 << 16);
+    expect(k?.name).toBe('wasm-simd');
+  });
+
+  for (const dtype of ['float64', 'float32'] as const) {
+    it(`matvec and matvecBatch, ${dtype}: rows, columns and vectors 1-9, offsets, strides, accumulate`, () => {
+      const k = simd();
+      const prng = new Prng(3);
+      let differs = 0; // results not bit-equal to JS's: the wasm path ran
+      let cases = 0;
+      for (const rows of [1, 2, 3, 4, 5, 8, 9]) {
+        for (const cols of [1, 2, 3, 4, 5, 7, 8, 9, 33]) {
+          for (const nB of [1, 2, 3, 4, 5, 9]) {
+            for (const accumulate of [false, true]) {
+              const [ao, xo, yo] = [3, 1, 2];
+              const [xsB, ysB] = [cols + 2, rows + 1];
+              const A = filled(k, dtype, ao + rows * cols, prng);
+              const x = filled(k, dtype, xo + nB * xsB, prng);
+              const y = filled(k, dtype, yo + nB * ysB, prng);
+              const yJs = y.slice();
+              const scale = new Float64Array(y.length).fill(1);
+              for (let b = 0; b < nB; b++)
+                for (let r = 0; r < rows; r++) {
+                  let s = Math.abs(y[yo + b * ysB + r]);
+                  for (let c = 0; c < cols; c++)
+                    s += Math.abs(A[ao + r * cols + c] * x[xo + b * xsB + c]);
+                  scale[yo + b * ysB + r] = s;
+                }
+              const yM = y.slice(); // matvec on vector 0
+              const yMJs = y.slice();
+              k.matvecBatch(y, yo, ysB, A, ao, rows, cols, x, xo, xsB, nB, accumulate);
+              jsKernels.matvecBatch(yJs, yo, ysB, A, ao, rows, cols, x, xo, xsB, nB, accumulate);
+              // the wasm path needs y in the memory: copy the JS-side y back in for matvec
+              const yMem = k.alloc(dtype, yM.length);
+              yMem.set(yM);
+              k.matvec(yMem, yo, A, ao, rows, cols, x, xo, accumulate);
+              jsKernels.matvec(yMJs, yo, A, ao, rows, cols, x, xo, accumulate);
+              const label = `${rows}x${cols}, ${nB} vectors, accumulate ${accumulate}`;
+              expect(worst(y, yJs, scale), `matvecBatch ${label}`).toBeLessThan(TOL[dtype]);
+              expect(worst(yMem, yMJs, scale), `matvec ${label}`).toBeLessThan(TOL[dtype]);
+              for (let i = 0; i < y.length; i++) if (y[i] !== yJs[i]) differs++;
+              // what is outside the products' rows stays as it was
+              expect(y[0]).toBe(yJs[0]);
+              cases++;
+            }
+          }
+        }
+      }
+      expect(cases).toBe(7 * 9 * 6 * 2);
+      expect(differs, 'no result differs from JS in its last bits: did wasm run?').toBeGreaterThan(
+        0,
+      );
+    });
+  }
+
+  it('run arrays outside their memory (or of two dtypes) on the JS kernels, exactly', () => {
+    const k = simd();
+    const prng = new Prng(4);
+    const A = filled(jsKernels, 'float32', 12 * 7, prng);
+    const x = filled(k, 'float32', 7 * 3, prng);
+    const y = k.alloc('float32', 12 * 3);
+    const yJs = new Float32Array(12 * 3);
+    k.matvecBatch(y, 0, 12, A, 0, 12, 7, x, 0, 7, 3, false);
+    jsKernels.matvecBatch(yJs, 0, 12, A, 0, 12, 7, x, 0, 7, 3, false);
+    expect(Array.from(y)).toEqual(Array.from(yJs));
+    const x64 = k.alloc('float64', 7);
+    x64.set(x.subarray(0, 7));
+    const A32 = k.alloc('float32', 12 * 7);
+    A32.set(A);
+    k.matvec(y, 0, A32, 0, 12, 7, x64, 0, false);
+    jsKernels.matvec(yJs, 0, A32, 0, 12, 7, x64, 0, false);
+    expect(Array.from(y)).toEqual(Array.from(yJs));
+  });
+
+  it('hand out zeroed, 16-byte aligned views until the memory is full, then plain arrays', () => {
+    const k = simd(1 << 16);
+    const a = k.alloc('float32', 3);
+    const b = k.alloc('float64', 5);
+    expect(a.buffer).toBe(b.buffer);
+    expect(b.byteOffset % 16).toBe(0);
+    expect(b.byteOffset).toBeGreaterThanOrEqual(a.byteOffset + 12);
+    expect(Array.from(b)).toEqual([0, 0, 0, 0, 0]);
+    expect(k.misses).toBe(0);
+    const big = k.alloc('float64', 1 << 14); // 128 KB: more than the 64 KB memory
+    expect(big.buffer).not.toBe(a.buffer);
+    expect(big.length).toBe(1 << 14);
+    expect(k.misses).toBe(1);
+  });
+});
+
+describe('an LSTM and a GRU on the SIMD kernels train as on the JS kernels', () => {
+  for (const dtype of ['float64', 'float32'] as const) {
+    for (const kind of ['lstm', 'gru'] as const) {
+      it(`${kind}, ${dtype}: 2 layers, B = 4 and 3, T = 7, hot path, 5 SGD steps`, () => {
+        const k = simd(16 << 20);
+        const opts = { inputSize: 3, hiddenSize: 6, numLayers: 2, seed: 5, dtype };
+        const make = (kern: Kernels | undefined) => {
+          const arena = new ParamArena(dtype, kern);
+          return kind === 'lstm' ? new LSTM(opts, { arena }) : new GRU(opts, { arena });
+        };
+        const a = make(undefined);
+        const b = make(k);
+        const prng = new Prng(8);
+        const T = 7;
+        let worstOut = 0;
+        let worstGrad = 0;
+        for (let step = 0; step < 5; step++) {
+          const B = step % 2 === 0 ? 4 : 3;
+          const xa = filled(jsKernels, dtype, T * B * 3, prng);
+          const xb = k.alloc(dtype, xa.length);
+          xb.set(xa);
+          const dy = filled(jsKernels, dtype, T * B * 6, prng);
+          for (const [m, x] of [
+            [a, xa],
+            [b, xb],
+          ] as const) {
+            if (m instanceof LSTM) m.forwardBatch(x, T, B, null, null, true, false);
+            else m.forwardBatch(x, T, B, null, true, false);
+            m.arena.zeroGrad();
+            if (m instanceof LSTM) m.backwardBatch(dy, T, B, null, null);
+            else m.backwardBatch(dy, T, B, null);
+          }
+          for (let i = 0; i < T * B * 6; i++)
+            worstOut = Math.max(worstOut, Math.abs(a.output[i] - b.output[i]));
+          for (let i = 0; i < a.arena.size; i++)
+            worstGrad = Math.max(worstGrad, Math.abs(a.arena.grad[i] - b.arena.grad[i]));
+          // the same SGD step on both
+          for (const m of [a, b])
+            for (let i = 0; i < m.arena.size; i++) m.arena.data[i] -= 0.1 * m.arena.grad[i];
+        }
+        const tol = dtype === 'float64' ? 1e-12 : 1e-4;
+        expect(worstOut, `outputs differ by ${worstOut}`).toBeLessThan(tol);
+        expect(worstGrad, `gradients differ by ${worstGrad}`).toBeLessThan(tol);
+        expect(k.misses).toBe(0);
+      });
+    }
+  }
+});

@@ -1,0 +1,187 @@
+// Which code runs the products that dominate a training step and a forecast (matvec and
+// matvecBatch: the gate products, their transposes and the weight-gradient dot products):
+// the scalar JS of recurrent.ts, or WebAssembly SIMD (scripts/wasm/kernels-wat.ts; f64x2 lanes
+// for float64 models, f32x4 for float32 ones).
+//
+// WebAssembly reads only its own memory, so a model that runs on the SIMD kernels keeps its
+// arrays there: its ParamArena is made with the kernels, and the models take every cache from
+// kernels.alloc, which carves views out of one fixed memory (16-byte aligned, never freed).
+// The memory never grows (growing would detach every view handed out); an array that does not
+// fit comes from plain JS, and a product whose arrays are not all views of the memory, of one
+// dtype, runs on the JS kernels. Results are the same either way up to summation order.
+
+import { kernelsWasm } from './kernels-wasm.gen';
+import { allocFloats, type DType, type Floats } from './params';
+import { matvec, matvecBatch } from './recurrent';
+
+export type KernelsName = 'js' | 'wasm-simd';
+
+export interface Kernels {
+  readonly name: KernelsName;
+  /** A zeroed array of n numbers the kernels run fast on. */
+  alloc(dtype: DType, n: number): Floats;
+  /** Arrays alloc could not place where the kernels run fast (0 for the JS kernels). */
+  readonly misses: number;
+  /** y[yo + r] (+)= Σ_k A[ao + r*cols + k] * x[xo + k], as recurrent.ts's matvec. */
+  matvec(
+    y: Floats,
+    yo: number,
+    A: Floats,
+    ao: number,
+    rows: number,
+    cols: number,
+    x: Floats,
+    xo: number,
+    accumulate: boolean,
+  ): void;
+  /** y[yo + b*ysB + r] (+)= Σ_k A[ao + r*cols + k] x[xo + b*xsB + k], as matvecBatch. */
+  matvecBatch(
+    y: Floats,
+    yo: number,
+    ysB: number,
+    A: Floats,
+    ao: number,
+    rows: number,
+    cols: number,
+    x: Floats,
+    xo: number,
+    xsB: number,
+    nB: number,
+    accumulate: boolean,
+  ): void;
+}
+
+/** The scalar JS kernels: everywhere, and the fallback. */
+export const jsKernels: Kernels = Object.freeze({
+  name: 'js',
+  alloc: allocFloats,
+  misses: 0,
+  matvec,
+  matvecBatch,
+});
+
+type MatvecWasm = (
+  y: number,
+  a: number,
+  rows: number,
+  cols: number,
+  x: number,
+  acc: number,
+) => void;
+type MatvecBatchWasm = (
+  y: number,
+  ysB: number,
+  a: number,
+  rows: number,
+  cols: number,
+  x: number,
+  xsB: number,
+  nB: number,
+  acc: number,
+) => void;
+
+/** The module's exports (a module may carry the kernels of one type only). */
+interface KernelExports {
+  matvec_f64?: MatvecWasm;
+  matvec_f32?: MatvecWasm;
+  matvecBatch_f64?: MatvecBatchWasm;
+  matvecBatch_f32?: MatvecBatchWasm;
+}
+
+const PAGE = 65536;
+
+class SimdKernels implements Kernels {
+  readonly name = 'wasm-simd';
+  misses = 0;
+  private readonly buf: ArrayBuffer;
+  private readonly ex: KernelExports;
+  private top = 0;
+
+  constructor(ex: KernelExports, memory: WebAssembly.Memory) {
+    this.ex = ex;
+    this.buf = memory.buffer;
+  }
+
+  alloc(dtype: DType, n: number): Floats {
+    const e = dtype === 'float32' ? 4 : 8;
+    const at = (this.top + 15) & ~15;
+    if (at + n * e > this.buf.byteLength) {
+      this.misses++;
+      return allocFloats(dtype, n);
+    }
+    this.top = at + n * e;
+    return dtype === 'float32'
+      ? new Float32Array(this.buf, at, n)
+      : new Float64Array(this.buf, at, n);
+  }
+
+  /** Bytes per element when y, A and x are views of the memory of one dtype, else 0. */
+  private width(y: Floats, A: Floats, x: Floats): number {
+    const e = y.BYTES_PER_ELEMENT;
+    const buf = this.buf;
+    const ok = y.buffer === buf && A.buffer === buf && x.buffer === buf;
+    return ok && A.BYTES_PER_ELEMENT === e && x.BYTES_PER_ELEMENT === e ? e : 0;
+  }
+
+  matvec(
+    y: Floats,
+    yo: number,
+    A: Floats,
+    ao: number,
+    rows: number,
+    cols: number,
+    x: Floats,
+    xo: number,
+    accumulate: boolean,
+  ): void {
+    const e = this.width(y, A, x);
+    const f = e === 4 ? this.ex.matvec_f32 : e === 8 ? this.ex.matvec_f64 : undefined;
+    if (f) {
+      const acc = accumulate ? 1 : 0;
+      f(y.byteOffset + e * yo, A.byteOffset + e * ao, rows, cols, x.byteOffset + e * xo, acc);
+    } else matvec(y, yo, A, ao, rows, cols, x, xo, accumulate);
+  }
+
+  matvecBatch(
+    y: Floats,
+    yo: number,
+    ysB: number,
+    A: Floats,
+    ao: number,
+    rows: number,
+    cols: number,
+    x: Floats,
+    xo: number,
+    xsB: number,
+    nB: number,
+    accumulate: boolean,
+  ): void {
+    const e = this.width(y, A, x);
+    const f = e === 4 ? this.ex.matvecBatch_f32 : e === 8 ? this.ex.matvecBatch_f64 : undefined;
+    if (f) {
+      const yp = y.byteOffset + e * yo;
+      const xp = x.byteOffset + e * xo;
+      f(yp, ysB, A.byteOffset + e * ao, rows, cols, xp, xsB, nB, accumulate ? 1 : 0);
+    } else matvecBatch(y, yo, ysB, A, ao, rows, cols, x, xo, xsB, nB, accumulate);
+  }
+}
+
+/**
+ * SIMD kernels with a memory of `bytes` for the model's arrays, or null where WebAssembly or
+ * its SIMD is missing or refused (a Content-Security-Policy without 'wasm-unsafe-eval'), and in
+ * the build without WebAssembly (the strict-CSP build: kernelsWasm is empty there, so nothing
+ * is ever compiled and no policy is violated). Each call compiles the module anew (4 KB, well
+ * under a millisecond) and owns its memory: two models share nothing.
+ */
+export function simdKernels(bytes: number): Kernels | null {
+  if (!kernelsWasm || typeof WebAssembly !== 'object') return null;
+  const code = Uint8Array.from(atob(kernelsWasm), (ch) => ch.charCodeAt(0));
+  if (!WebAssembly.validate(code)) return null; // no SIMD here
+  try {
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(code), { env: { memory } });
+    return new SimdKernels(instance.exports as KernelExports, memory);
+  } catch {
+    return null; // compilation refused
+  }
+}
