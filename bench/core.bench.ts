@@ -8,7 +8,7 @@
 //   npm run bench [-- --quick] [-- --only 32x1[,64x2]]
 //
 // Per configuration it runs, each in its own child process and one after the other: ours
-// (float32 and float64 storage; bench/ours.ts), TensorFlow.js on the cpu and wasm backends
+// (float32 and float64 storage, on the JS kernels and on the WebAssembly SIMD ones; bench/ours.ts), TensorFlow.js on the cpu and wasm backends
 // (bench/tfjs-step.ts), PyTorch single-threaded (bench/torch_step.py, skipped with a note when
 // /usr/bin/python3 cannot import torch) and a plain-JS kernel bound (bench/kernels.ts). Each
 // reports the median steps/s of several timed runs after a warm-up. Before timing, ours and
@@ -26,8 +26,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Adam, allocFloats, clipGradNorm, Linear, LSTM, mseLoss, ParamArena } from '../worker/core';
+import { Adam, clipGradNorm, Linear, LSTM, mseLoss, ParamArena } from '../worker/core';
 import type { DType } from '../worker/core';
+import { jsKernels, simdKernels, type Kernels } from '../worker/core/kernels';
 import {
   CONFIGS,
   configName,
@@ -52,6 +53,11 @@ const TARGETS = {
   torch: 4, // ours/torch single-thread, on 32x1
   bound: 0.5, // ours/bound on every configuration
   forecastMs: 0.25, // on 32x1, the configuration the issue's orientation numbers were measured on
+  // issue 12, ours on the SIMD kernels (float32, as the engine):
+  simdTorch32: 10, // over torch single-thread on 32x1
+  simdTorch: 2.5, // over torch single-thread on 64x2 and 128x1
+  simdOverJs: 2, // over ours on the JS kernels, on 32x1
+  engineOverJs: 2, // the Forecaster's samples/s at hidden 32, SIMD over JS
 };
 
 interface Latency {
@@ -163,6 +169,7 @@ function withoutPrefix(sd: Record<string, Json>, prefix: string): Record<string,
 interface ParityRow {
   config: string;
   dtype: DType;
+  kernels: Kernels['name'];
   ours: number[];
   torch: number[];
   dLoss: number;
@@ -173,9 +180,11 @@ interface ParityRow {
 const LOSS_TOL = { float32: 1e-5, float64: 1e-5 };
 const PARAM_TOL = { float32: 1e-5, float64: 1e-5 };
 
-function parityCase(c: ParityCase, series: number[], dtype: DType): ParityRow {
+function parityCase(c: ParityCase, series: number[], dtype: DType, simd: boolean): ParityRow {
   const { hidden: H, layers: L } = c;
-  const arena = new ParamArena(dtype);
+  const kernels = (simd ? simdKernels(64 << 20) : jsKernels) ?? jsKernels;
+  const allocFloats = (dt: DType, n: number) => kernels.alloc(dt, n);
+  const arena = new ParamArena(dtype, kernels);
   const lstm = new LSTM(
     { inputSize: 1, hiddenSize: H, numLayers: L, seed: 1 },
     { arena, prefix: 'lstm.' },
@@ -213,7 +222,8 @@ function parityCase(c: ParityCase, series: number[], dtype: DType): ParityRow {
     }
   }
   const ok = dLoss <= LOSS_TOL[dtype] && dParam <= PARAM_TOL[dtype];
-  return { config: `${H}x${L}`, dtype, ours, torch: c.losses, dLoss, dParam, ok };
+  const k = kernels.misses === 0 ? kernels.name : 'js';
+  return { config: `${H}x${L}`, dtype, kernels: k, ours, torch: c.losses, dLoss, dParam, ok };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +255,8 @@ interface ConfigReport {
 const LABELS: Record<string, string> = {
   'ours-float32': 'ours float32',
   'ours-float64': 'ours float64',
+  'ours-float32-simd': 'ours f32 SIMD',
+  'ours-float64-simd': 'ours f64 SIMD',
   'tfjs-cpu': 'tfjs cpu',
   'tfjs-wasm': 'tfjs wasm',
   torch: 'torch 1 thread',
@@ -254,6 +266,7 @@ const LABELS: Record<string, string> = {
 function report(rep: ConfigReport): string {
   const { config, results } = rep;
   const ours = results.get('ours-float32');
+  const simd = results.get('ours-float32-simd');
   const lines: string[] = [];
   const layers = config.layers === 1 ? '1 layer' : `${config.layers} layers`;
   lines.push('');
@@ -263,7 +276,7 @@ function report(rep: ConfigReport): string {
   );
   lines.push(
     `  ${padEnd('', 16)}${pad('steps/s', 10)}${pad('us/step', 10)}${pad('ours f32 is', 14)}` +
-      `${pad('forecast ms', 13)}${pad('(p90)', 8)}`,
+      `${pad('f32 SIMD is', 14)}${pad('forecast ms', 13)}${pad('(p90)', 8)}`,
   );
   for (const key of Object.keys(LABELS)) {
     const r = results.get(key);
@@ -271,14 +284,15 @@ function report(rep: ConfigReport): string {
       lines.push(`  ${padEnd(LABELS[key], 16)}${pad('skipped', 10)}`);
       continue;
     }
-    let ratio = '';
-    if (ours && key !== 'ours-float32') {
-      const q = ours.stepsPerSec / r.stepsPerSec;
-      ratio = key === 'bound' ? `${(q * 100).toFixed(0)}% of it` : `${fmt(q)}x`;
-    }
+    const ratioOf = (base: StepResult | undefined, baseKey: string): string => {
+      if (!base || key === baseKey) return '';
+      const q = base.stepsPerSec / r.stepsPerSec;
+      return key === 'bound' ? `${(q * 100).toFixed(0)}% of it` : `${fmt(q)}x`;
+    };
     lines.push(
       `  ${padEnd(LABELS[key], 16)}${pad(fmt(r.stepsPerSec), 10)}${pad(fmt(1e6 / r.stepsPerSec), 10)}` +
-        `${pad(ratio, 14)}${pad(r.forecast ? fmt(r.forecast.medianMs) : '', 13)}` +
+        `${pad(ratioOf(ours, 'ours-float32'), 14)}${pad(ratioOf(simd, 'ours-float32-simd'), 14)}` +
+        `${pad(r.forecast ? fmt(r.forecast.medianMs) : '', 13)}` +
         `${pad(r.forecast ? fmt(r.forecast.p90Ms) : '', 8)}`,
     );
   }
@@ -300,10 +314,11 @@ function report(rep: ConfigReport): string {
 function checks(config: Config, results: Map<string, StepResult>): Check[] {
   const name = configName(config);
   const ours = results.get('ours-float32');
+  const simd = results.get('ours-float32-simd');
   const out: Check[] = [];
-  const ratio = (key: string): number | undefined => {
+  const ratio = (key: string, of = ours): number | undefined => {
     const r = results.get(key);
-    return ours && r ? ours.stepsPerSec / r.stepsPerSec : undefined;
+    return of && r ? of.stepsPerSec / r.stepsPerSec : undefined;
   };
   const add = (
     what: string,
@@ -345,6 +360,25 @@ function checks(config: Config, results: Map<string, StepResult>): Check[] {
     (v) => v >= TARGETS.bound * 100,
     '%',
   );
+  const first = config.hidden === 32 && config.layers === 1;
+  const want = first ? TARGETS.simdTorch32 : TARGETS.simdTorch;
+  add('SIMD / torch (1 thread)', `>= ${want}x`, ratio('torch', simd), (v) => v >= want, 'x');
+  if (first) {
+    add(
+      'SIMD / JS (ours f32)',
+      `>= ${TARGETS.simdOverJs}x`,
+      ratio('ours-float32', simd),
+      (v) => v >= TARGETS.simdOverJs,
+      'x',
+    );
+    add(
+      'SIMD forecast 50 steps',
+      `< ${TARGETS.forecastMs} ms`,
+      simd?.forecast?.medianMs,
+      (v) => v < TARGETS.forecastMs,
+      ' ms',
+    );
+  }
   if (config.hidden === 32 && config.layers === 1) {
     add(
       'ours forecast 50 steps',
@@ -410,11 +444,16 @@ runMain(async () => {
         `largest weight difference after the 3rd step):`,
     );
     for (const c of pr.cases) {
-      for (const dtype of ['float32', 'float64'] as const) {
-        const r = parityCase(c, pr.series, dtype);
-        parityOk &&= r.ok;
+      for (const [dtype, simd] of [
+        ['float32', false],
+        ['float64', false],
+        ['float32', true],
+        ['float64', true],
+      ] as const) {
+        const r = parityCase(c, pr.series, dtype, simd);
+        parityOk &&= r.ok && r.kernels === (simd ? 'wasm-simd' : 'js');
         console.log(
-          `  ${padEnd(r.config, 6)} ${dtype}  ours ${r.ours.map((l) => l.toFixed(7)).join(' ')}` +
+          `  ${padEnd(r.config, 6)} ${dtype} ${padEnd(r.kernels, 9)}  ours ${r.ours.map((l) => l.toFixed(7)).join(' ')}` +
             `  torch ${r.torch.map((l) => l.toFixed(7)).join(' ')}  |dloss| ${r.dLoss.toExponential(1)}` +
             `  |dw| ${r.dParam.toExponential(1)}  ${r.ok ? 'same' : 'DIFFERENT'}`,
         );
@@ -435,9 +474,13 @@ runMain(async () => {
     const run = async (key: string, cmd: [string, string[]]): Promise<void> => {
       results.set(key, await runChild<StepResult>(cmd[0], cmd[1], `${name} ${key}`));
     };
-    await run('ours-float32', tsChild('ours.ts', ['--dtype', 'float32', ...shape, ...targs]));
+    const ours = (dtype: string, kernels: string) =>
+      tsChild('ours.ts', ['--dtype', dtype, '--kernels', kernels, ...shape, ...targs]);
+    await run('ours-float32', ours('float32', 'js'));
+    await run('ours-float32-simd', ours('float32', 'simd'));
     await run('bound', tsChild('kernels.ts', [...shape, ...targs]));
-    await run('ours-float64', tsChild('ours.ts', ['--dtype', 'float64', ...shape, ...targs]));
+    await run('ours-float64', ours('float64', 'js'));
+    await run('ours-float64-simd', ours('float64', 'simd'));
     await run('tfjs-cpu', tsChild('tfjs-step.ts', ['--backend', 'cpu', ...shape, ...targs]));
     await run('tfjs-wasm', tsChild('tfjs-step.ts', ['--backend', 'wasm', ...shape, ...targs]));
     if (torch.ok) {
@@ -448,17 +491,30 @@ runMain(async () => {
     console.log(report(rep));
   }
 
-  // The engine: does a Forecaster with hidden 32 keep up with 200 samples/s on one core?
-  const eng = await runChild<{ samplesPerSecond: number; stepsPerSample: number; skill: number }>(
-    ...tsChild('engine.ts', ['--samples', quick ? '1500' : '3000']),
-    'engine throughput',
-  );
+  // The engine: does a Forecaster with hidden 32 keep up with 200 samples/s on one core? On the
+  // JS kernels and on the SIMD ones, one after the other.
+  type EngineResult = {
+    samplesPerSecond: number;
+    stepsPerSample: number;
+    skill: number;
+    kernels: string;
+  };
+  const engine: EngineResult[] = [];
+  for (const kernels of ['js', 'auto']) {
+    const args = ['--samples', quick ? '1500' : '3000', '--kernels', kernels];
+    engine.push(
+      await runChild<EngineResult>(...tsChild('engine.ts', args), `engine throughput (${kernels})`),
+    );
+  }
+  const [engJs, eng] = engine;
   console.log('');
   console.log('== the Forecaster (hidden 32, horizon 12, default budget), one core ==');
-  console.log(
-    `  ${fmt(eng.samplesPerSecond)} samples/s pushed one by one, each with ${fmt(eng.stepsPerSample)} ` +
-      `training step(s) (4 windows each) and a fresh forecast; skill vs naive ${fmt(eng.skill)}`,
-  );
+  for (const e of engine) {
+    console.log(
+      `  ${padEnd(e.kernels, 9)} ${fmt(e.samplesPerSecond)} samples/s pushed one by one, each with ` +
+        `${fmt(e.stepsPerSample)} training step(s) (4 windows each) and a fresh forecast; skill vs naive ${fmt(e.skill)}`,
+    );
+  }
   const engineCheck: Check = {
     config: '32x1',
     what: 'Forecaster keeps up',
@@ -466,9 +522,17 @@ runMain(async () => {
     value: `${fmt(eng.samplesPerSecond)} /s`,
     pass: eng.samplesPerSecond >= 200 && eng.stepsPerSample >= 1,
   };
+  const engineRatio = eng.samplesPerSecond / engJs.samplesPerSecond;
+  const engineSimdCheck: Check = {
+    config: '32x1',
+    what: `Forecaster ${eng.kernels} / js`,
+    target: `>= ${TARGETS.engineOverJs}x`,
+    value: `${fmt(engineRatio)}x`,
+    pass: eng.kernels === 'wasm-simd' && engineRatio >= TARGETS.engineOverJs,
+  };
 
   // Summary.
-  const all = [...reports.flatMap((r) => r.checks), engineCheck];
+  const all = [...reports.flatMap((r) => r.checks), engineCheck, engineSimdCheck];
   const measured = all.filter((c) => c.pass !== null);
   const passed = measured.filter((c) => c.pass).length;
   console.log('');

@@ -3,11 +3,11 @@
 // the newest window and 3 replayed ones per sample, then a fresh forecast), and reports the
 // samples per second it sustains.
 //
-//   tsx bench/engine.ts [--samples 3000] [--hidden 32]
+//   tsx bench/engine.ts [--samples 3000] [--hidden 32] [--kernels auto|js]
 
 import { Prng } from '../worker/core';
 import { Forecaster } from '../worker/engine';
-import { emit, numArg, parseArgs, runMain } from './common';
+import { emit, numArg, parseArgs, runMain, strArg } from './common';
 
 runMain(() => {
   const args = parseArgs(process.argv.slice(2));
@@ -18,7 +18,9 @@ runMain(() => {
     { length: n },
     (_, i) => 20 + 5 * Math.sin((2 * Math.PI * i) / 96) + 0.5 * r.normal(),
   );
-  const f = new Forecaster({ hiddenSize: hidden, horizon: 12, seed: 1 });
+  const kernels = strArg(args, 'kernels', 'auto');
+  if (kernels !== 'auto' && kernels !== 'js') throw new Error(`bad --kernels ${kernels}`);
+  const f = new Forecaster({ hiddenSize: hidden, horizon: 12, seed: 1, kernels });
   const warm = 500; // past the warm-up, with the season found
   for (let i = 0; i < warm; i++) f.push(ys[i], i);
   const steps0 = f.stats().trainSteps;
@@ -32,5 +34,6 @@ runMain(() => {
     samplesPerSecond: (n - warm) / seconds,
     stepsPerSample: (s.trainSteps - steps0) / (n - warm),
     skill: s.skill,
+    kernels: s.kernels,
   });
 });
