@@ -192,10 +192,88 @@ function kernels(l: Lanes): string {
 `;
 }
 
-/** A module: one memory, imported (the JS side sizes it), and the kernels of the given types. */
+/**
+ * The LSTM cell of one step and one sequence, float32, four units at a time (H a multiple of
+ * 4), as the pointwise loop of lstm.ts's lstmLayerForward:
+ *   z += b_ih + b_hh (when $bias)   i, f, o = σ(z_i, z_f, z_o)   g = tanh(z_g)  (stored over z)
+ *   c = f * c_prev + i * g          tc = tanh(c)                  h = o * tc
+ * with exp(x) = 2^n e^r, n = nearest(x log2 e), r = x - n ln 2 (ln 2 split in two so n ln 2 is
+ * exact), e^r by its Taylor series to r^6 (|r| <= 0.35: relative error under 2e-7, float32's own
+ * rounding); σ(x) = 1 / (1 + e^-x), tanh(x) = 1 - 2 / (e^2x + 1). x is clamped to [-87, 88], where
+ * 2^n stays a normal float32; NaN stays NaN.
+ */
+const CELL_F32 = `
+  (func $exp4 (param $x v128) (result v128) (local $n v128) (local $r v128)
+    (local.set $x (f32x4.max (f32x4.min (local.get $x) (v128.const f32x4 88 88 88 88))
+      (v128.const f32x4 -87 -87 -87 -87)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x)
+      (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $x)
+      (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+      (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (f32x4.mul
+      ${[1 / 720, 1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1].reduce(
+        (acc, c) =>
+          `(f32x4.add (f32x4.mul ${acc} (local.get $r)) (v128.const f32x4 ${c} ${c} ${c} ${c}))`,
+        '(v128.const f32x4 0 0 0 0)',
+      )}
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127))
+        (i32.const 23))))
+  (func $sigmoid4 (param $x v128) (result v128)
+    (f32x4.div (v128.const f32x4 1 1 1 1)
+      (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $x))))))
+  (func $tanh4 (param $x v128) (result v128)
+    (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.div (v128.const f32x4 2 2 2 2)
+      (f32x4.add (call $exp4 (f32x4.add (local.get $x) (local.get $x))) (v128.const f32x4 1 1 1 1)))))
+  ;; lstmCell_f32(z, bih, bhh, bias, cPrev, c, tc, h, H)
+  (func $lstmCell_f32 (export "lstmCell_f32")
+    (param $z i32) (param $bi i32) (param $bh i32) (param $bias i32) (param $c0 i32) (param $c1 i32)
+    (param $tc i32) (param $h i32) (param $H i32)
+    (local $o i32) (local $hb i32) (local $p i32) (local $gi v128) (local $gf v128) (local $gg v128)
+    (local $go v128) (local $c v128)
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (block $done (loop $units
+      (br_if $done (i32.ge_u (local.get $o) (local.get $hb)))
+      (local.set $p (i32.add (local.get $z) (local.get $o)))
+      ${['gi', 'gf', 'gg', 'go']
+        .map(
+          (
+            g,
+            i,
+          ) => `(local.set $${g} (v128.load (i32.add (local.get $p) (i32.mul (local.get $hb) (i32.const ${i})))))
+      (if (local.get $bias) (then (local.set $${g} (f32x4.add (local.get $${g}) (f32x4.add
+        (v128.load (i32.add (local.get $bi) (i32.add (local.get $o) (i32.mul (local.get $hb) (i32.const ${i})))))
+        (v128.load (i32.add (local.get $bh) (i32.add (local.get $o) (i32.mul (local.get $hb) (i32.const ${i}))))))))))`,
+        )
+        .join('\n      ')}
+      (local.set $gi (call $sigmoid4 (local.get $gi)))
+      (local.set $gf (call $sigmoid4 (local.get $gf)))
+      (local.set $gg (call $tanh4 (local.get $gg)))
+      (local.set $go (call $sigmoid4 (local.get $go)))
+      ${['gi', 'gf', 'gg', 'go']
+        .map(
+          (g, i) =>
+            `(v128.store (i32.add (local.get $p) (i32.mul (local.get $hb) (i32.const ${i}))) (local.get $${g}))`,
+        )
+        .join('\n      ')}
+      (local.set $c (f32x4.add (f32x4.mul (local.get $gf) (v128.load (i32.add (local.get $c0) (local.get $o))))
+        (f32x4.mul (local.get $gi) (local.get $gg))))
+      (v128.store (i32.add (local.get $c1) (local.get $o)) (local.get $c))
+      (local.set $c (call $tanh4 (local.get $c)))
+      (v128.store (i32.add (local.get $tc) (local.get $o)) (local.get $c))
+      (v128.store (i32.add (local.get $h) (local.get $o)) (f32x4.mul (local.get $go) (local.get $c)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $units))))
+`;
+
+/**
+ * A module: one memory, imported (the JS side sizes it), the products of the given types, and
+ * the float32 LSTM cell with the f32 ones.
+ */
 export function kernelsWat(types: readonly Scalar[]): string {
   return `(module
   (import "env" "memory" (memory 1))
-${types.map((t) => kernels(LANES[t])).join('\n')})
+${types.map((t) => kernels(LANES[t])).join('\n')}
+${types.includes('f32') ? CELL_F32 : ''})
 `;
 }

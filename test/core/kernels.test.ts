@@ -122,12 +122,64 @@ describe('the SIMD kernels compute what the JS kernels compute', () => {
   });
 });
 
+describe('the SIMD LSTM cell (float32) computes what the JS cell computes', () => {
+  it('H = 4, 8, 12, with and without biases, pre-activations from -100 to 100, NaN kept', () => {
+    const k = simd();
+    const prng = new Prng(6);
+    for (const H of [4, 8, 12]) {
+      for (const bias of [true, false]) {
+        const z = k.alloc('float32', 4 * H);
+        const w = k.alloc('float32', 8 * H);
+        const c = k.alloc('float32', 2 * H);
+        const tc = k.alloc('float32', H);
+        const h = k.alloc('float32', H);
+        for (let i = 0; i < 4 * H; i++)
+          z[i] = i % 7 === 0 ? 100 * prng.uniform(-1, 1) : 6 * prng.uniform(-1, 1);
+        for (let i = 0; i < 8 * H; i++) w[i] = prng.uniform(-1, 1);
+        for (let i = 0; i < H; i++) c[i] = 3 * prng.uniform(-1, 1);
+        z[1] = NaN;
+        const zIn = Float64Array.from(z);
+        expect(k.lstmCell(z, 0, w, bias ? 0 : -1, 4 * H, c, 0, H, tc, 0, h, 0, H)).toBe(true);
+        const sig = (v: number) => 1 / (1 + Math.exp(-v));
+        let worst = 0;
+        for (let j = 0; j < H; j++) {
+          const pre = (g: number) =>
+            zIn[g * H + j] + (bias ? w[g * H + j] + w[4 * H + g * H + j] : 0);
+          const [i, f, g, o] = [sig(pre(0)), sig(pre(1)), Math.tanh(pre(2)), sig(pre(3))];
+          const cNew = f * c[j] + i * g;
+          const want = [i, f, g, o, cNew, Math.tanh(cNew), o * Math.tanh(cNew)];
+          const got = [z[j], z[H + j], z[2 * H + j], z[3 * H + j], c[H + j], tc[j], h[j]];
+          for (let q = 0; q < want.length; q++) {
+            if (Number.isNaN(want[q])) expect(got[q], `H ${H}, unit ${j}, value ${q}`).toBeNaN();
+            else
+              worst = Math.max(worst, Math.abs(got[q] - want[q]) / Math.max(1, Math.abs(want[q])));
+          }
+        }
+        expect(worst, `H ${H}, bias ${bias}: worst relative error ${worst}`).toBeLessThan(1e-6);
+      }
+    }
+    // what the JS kernels and other shapes leave to the caller
+    const zJs = new Float32Array(16);
+    expect(jsKernels.lstmCell(zJs, 0, zJs, -1, -1, zJs, 0, 0, zJs, 0, zJs, 0, 4)).toBe(false);
+    const z = k.alloc('float32', 20);
+    expect(k.lstmCell(z, 0, z, -1, -1, z, 0, 0, z, 0, z, 0, 5), 'H = 5').toBe(false);
+    const z64 = k.alloc('float64', 16);
+    expect(k.lstmCell(z64, 0, z64, -1, -1, z64, 0, 0, z64, 0, z64, 0, 4), 'float64').toBe(false);
+  });
+});
+
 describe('an LSTM and a GRU on the SIMD kernels train as on the JS kernels', () => {
   for (const dtype of ['float64', 'float32'] as const) {
     for (const kind of ['lstm', 'gru'] as const) {
       it(`${kind}, ${dtype}: 2 layers, B = 4 and 3, T = 7, hot path, 5 SGD steps`, () => {
         const k = simd(16 << 20);
-        const opts = { inputSize: 3, hiddenSize: 6, numLayers: 2, seed: 5, dtype };
+        const opts = {
+          inputSize: 3,
+          hiddenSize: kind === 'lstm' ? 8 : 6,
+          numLayers: 2,
+          seed: 5,
+          dtype,
+        };
         const make = (kern: Kernels | undefined) => {
           const arena = new ParamArena(dtype, kern);
           return kind === 'lstm' ? new LSTM(opts, { arena }) : new GRU(opts, { arena });
@@ -143,7 +195,7 @@ describe('an LSTM and a GRU on the SIMD kernels train as on the JS kernels', () 
           const xa = filled(jsKernels, dtype, T * B * 3, prng);
           const xb = k.alloc(dtype, xa.length);
           xb.set(xa);
-          const dy = filled(jsKernels, dtype, T * B * 6, prng);
+          const dy = filled(jsKernels, dtype, T * B * opts.hiddenSize, prng);
           for (const [m, x] of [
             [a, xa],
             [b, xb],
@@ -154,7 +206,7 @@ describe('an LSTM and a GRU on the SIMD kernels train as on the JS kernels', () 
             if (m instanceof LSTM) m.backwardBatch(dy, T, B, null, null);
             else m.backwardBatch(dy, T, B, null);
           }
-          for (let i = 0; i < T * B * 6; i++)
+          for (let i = 0; i < T * B * opts.hiddenSize; i++)
             worstOut = Math.max(worstOut, Math.abs(a.output[i] - b.output[i]));
           for (let i = 0; i < a.arena.size; i++)
             worstGrad = Math.max(worstGrad, Math.abs(a.arena.grad[i] - b.arena.grad[i]));

@@ -49,6 +49,28 @@ export interface Kernels {
     nB: number,
     accumulate: boolean,
   ): void;
+  /**
+   * The pointwise LSTM cell of one step and one sequence (lstm.ts's lstmLayerForward says what
+   * it computes), if these kernels have it for these arrays; false: the caller computes it.
+   * z[zo : zo+4H] gate pre-activations in, activated gates out; biases w[pBih], w[pBhh] added
+   * first unless pBih < 0; c[c1o + j] = the new c from c[c0o + j]; tc[tco + j] = tanh(c);
+   * h[ho + j] = o * tanh(c).
+   */
+  lstmCell(
+    z: Floats,
+    zo: number,
+    w: Floats,
+    pBih: number,
+    pBhh: number,
+    c: Floats,
+    c0o: number,
+    c1o: number,
+    tc: Floats,
+    tco: number,
+    h: Floats,
+    ho: number,
+    H: number,
+  ): boolean;
 }
 
 /** The scalar JS kernels: everywhere, and the fallback. */
@@ -58,6 +80,7 @@ export const jsKernels: Kernels = Object.freeze({
   misses: 0,
   matvec,
   matvecBatch,
+  lstmCell: () => false,
 });
 
 type MatvecWasm = (
@@ -86,6 +109,17 @@ interface KernelExports {
   matvec_f32?: MatvecWasm;
   matvecBatch_f64?: MatvecBatchWasm;
   matvecBatch_f32?: MatvecBatchWasm;
+  lstmCell_f32?: (
+    z: number,
+    bih: number,
+    bhh: number,
+    bias: number,
+    c0: number,
+    c1: number,
+    tc: number,
+    h: number,
+    H: number,
+  ) => void;
 }
 
 const PAGE = 65536;
@@ -163,6 +197,44 @@ class SimdKernels implements Kernels {
       const xp = x.byteOffset + e * xo;
       f(yp, ysB, A.byteOffset + e * ao, rows, cols, xp, xsB, nB, accumulate ? 1 : 0);
     } else matvecBatch(y, yo, ysB, A, ao, rows, cols, x, xo, xsB, nB, accumulate);
+  }
+
+  /** float32 only (float64 models keep Math.exp and PyTorch parity), H a multiple of 4. */
+  lstmCell(
+    z: Floats,
+    zo: number,
+    w: Floats,
+    pBih: number,
+    pBhh: number,
+    c: Floats,
+    c0o: number,
+    c1o: number,
+    tc: Floats,
+    tco: number,
+    h: Floats,
+    ho: number,
+    H: number,
+  ): boolean {
+    const f = this.ex.lstmCell_f32;
+    const buf = this.buf;
+    if (!f || (H & 3) !== 0 || !(z instanceof Float32Array) || z.buffer !== buf) return false;
+    if (w.buffer !== buf || c.buffer !== buf || tc.buffer !== buf || h.buffer !== buf) return false;
+    if (!(w instanceof Float32Array && c instanceof Float32Array)) return false;
+    if (!(tc instanceof Float32Array && h instanceof Float32Array)) return false;
+    const bias = pBih >= 0 ? 1 : 0;
+    const wo = w.byteOffset;
+    f(
+      z.byteOffset + 4 * zo,
+      wo + 4 * pBih,
+      wo + 4 * pBhh,
+      bias,
+      c.byteOffset + 4 * c0o,
+      c.byteOffset + 4 * c1o,
+      tc.byteOffset + 4 * tco,
+      h.byteOffset + 4 * ho,
+      H,
+    );
+    return true;
   }
 }
 

@@ -120,6 +120,12 @@ export function lstmLayerForward(
       const cb = co + b * H;
       const hb = ho + (B + b) * P;
       const yo = t * ysT + b * ysB + yOff;
+      const hOut = proj ? ms : hs;
+      const ho2 = proj ? b * H : hb;
+      if (k.lstmCell(gates, gb, w, pBih, pBhh, cs, cb, cb + B * H, tcs, cb, hOut, ho2, H)) {
+        if (!proj) for (let j = 0; j < H; j++) y[yo + j] = hs[hb + j];
+        continue;
+      }
       if (pBih >= 0) for (let r = 0; r < G; r++) gates[gb + r] += w[pBih + r] + w[pBhh + r];
       for (let k = 0; k < H; k++) {
         const ig = 1 / (1 + Math.exp(-gates[gb + k]));
@@ -352,6 +358,7 @@ export class LSTM {
   private ms!: Floats; // (B, H)
   private readonly stepZ: Floats; // (G) scratch of stepForward
   private readonly stepM: Floats; // (H)
+  private readonly stepT: Floats; // (H) tanh(c) of the SIMD cell
   private lastT = 0;
   private lastB = 0;
   private lastX: Floats | null = null;
@@ -419,6 +426,7 @@ export class LSTM {
     const dt = this.arena.dtype;
     this.stepZ = this.k.alloc(dt, G);
     this.stepM = this.k.alloc(dt, H);
+    this.stepT = this.k.alloc(dt, H);
     this.ensureCapacity(1, 1);
   }
 
@@ -684,15 +692,19 @@ export class LSTM {
       const pWhr = this.offsets[l * 5 + 4];
       k.matvec(z, 0, w, pWih, G, I, inp, io, false);
       k.matvec(z, 0, w, pWhh, G, P, h, ho, true);
-      if (pBih >= 0) for (let r = 0; r < G; r++) z[r] += w[pBih + r] + w[pBhh + r];
-      for (let k = 0; k < H; k++) {
-        const ig = 1 / (1 + Math.exp(-z[k]));
-        const fg = 1 / (1 + Math.exp(-z[H + k]));
-        const og = 1 / (1 + Math.exp(-z[3 * H + k]));
-        const cv = fg * c[co + k] + ig * Math.tanh(z[2 * H + k]);
-        c[co + k] = cv;
-        if (pWhr >= 0) m[k] = og * Math.tanh(cv);
-        else h[ho + k] = og * Math.tanh(cv);
+      const hOut = pWhr >= 0 ? m : h;
+      const hOff = pWhr >= 0 ? 0 : ho;
+      if (!k.lstmCell(z, 0, w, pBih, pBhh, c, co, co, this.stepT, 0, hOut, hOff, H)) {
+        if (pBih >= 0) for (let r = 0; r < G; r++) z[r] += w[pBih + r] + w[pBhh + r];
+        for (let k = 0; k < H; k++) {
+          const ig = 1 / (1 + Math.exp(-z[k]));
+          const fg = 1 / (1 + Math.exp(-z[H + k]));
+          const og = 1 / (1 + Math.exp(-z[3 * H + k]));
+          const cv = fg * c[co + k] + ig * Math.tanh(z[2 * H + k]);
+          c[co + k] = cv;
+          if (pWhr >= 0) m[k] = og * Math.tanh(cv);
+          else h[ho + k] = og * Math.tanh(cv);
+        }
       }
       if (pWhr >= 0) k.matvec(h, ho, w, pWhr, P, H, m, 0, false);
     }
