@@ -23,32 +23,9 @@ export interface Kernels {
   /** Arrays alloc could not place where the kernels run fast (0 for the JS kernels). */
   readonly misses: number;
   /** y[yo + r] (+)= Σ_k A[ao + r*cols + k] * x[xo + k], as recurrent.ts's matvec. */
-  matvec(
-    y: Floats,
-    yo: number,
-    A: Floats,
-    ao: number,
-    rows: number,
-    cols: number,
-    x: Floats,
-    xo: number,
-    accumulate: boolean,
-  ): void;
+  matvec: typeof matvec;
   /** y[yo + b*ysB + r] (+)= Σ_k A[ao + r*cols + k] x[xo + b*xsB + k], as matvecBatch. */
-  matvecBatch(
-    y: Floats,
-    yo: number,
-    ysB: number,
-    A: Floats,
-    ao: number,
-    rows: number,
-    cols: number,
-    x: Floats,
-    xo: number,
-    xsB: number,
-    nB: number,
-    accumulate: boolean,
-  ): void;
+  matvecBatch: typeof matvecBatch;
   /**
    * The pointwise LSTM cell of one step and one sequence (lstm.ts's lstmLayerForward says what
    * it computes), if these kernels have it for these arrays; false: the caller computes it.
@@ -157,39 +134,29 @@ class SimdKernels implements Kernels {
     return ok && A.BYTES_PER_ELEMENT === e && x.BYTES_PER_ELEMENT === e ? e : 0;
   }
 
-  matvec(
-    y: Floats,
-    yo: number,
-    A: Floats,
-    ao: number,
-    rows: number,
-    cols: number,
-    x: Floats,
-    xo: number,
-    accumulate: boolean,
-  ): void {
+  readonly matvec: Kernels['matvec'] = (y, yo, A, ao, rows, cols, x, xo, accumulate) => {
     const e = this.width(y, A, x);
     const f = e === 4 ? this.ex.matvec_f32 : e === 8 ? this.ex.matvec_f64 : undefined;
     if (f) {
       const acc = accumulate ? 1 : 0;
       f(y.byteOffset + e * yo, A.byteOffset + e * ao, rows, cols, x.byteOffset + e * xo, acc);
     } else matvec(y, yo, A, ao, rows, cols, x, xo, accumulate);
-  }
+  };
 
-  matvecBatch(
-    y: Floats,
-    yo: number,
-    ysB: number,
-    A: Floats,
-    ao: number,
-    rows: number,
-    cols: number,
-    x: Floats,
-    xo: number,
-    xsB: number,
-    nB: number,
-    accumulate: boolean,
-  ): void {
+  readonly matvecBatch: Kernels['matvecBatch'] = (
+    y,
+    yo,
+    ysB,
+    A,
+    ao,
+    rows,
+    cols,
+    x,
+    xo,
+    xsB,
+    nB,
+    accumulate,
+  ) => {
     const e = this.width(y, A, x);
     const f = e === 4 ? this.ex.matvecBatch_f32 : e === 8 ? this.ex.matvecBatch_f64 : undefined;
     if (f) {
@@ -197,24 +164,24 @@ class SimdKernels implements Kernels {
       const xp = x.byteOffset + e * xo;
       f(yp, ysB, A.byteOffset + e * ao, rows, cols, xp, xsB, nB, accumulate ? 1 : 0);
     } else matvecBatch(y, yo, ysB, A, ao, rows, cols, x, xo, xsB, nB, accumulate);
-  }
+  };
 
   /** float32 only (float64 models keep Math.exp and PyTorch parity), H a multiple of 4. */
-  lstmCell(
-    z: Floats,
-    zo: number,
-    w: Floats,
-    pBih: number,
-    pBhh: number,
-    c: Floats,
-    c0o: number,
-    c1o: number,
-    tc: Floats,
-    tco: number,
-    h: Floats,
-    ho: number,
-    H: number,
-  ): boolean {
+  readonly lstmCell: Kernels['lstmCell'] = (
+    z,
+    zo,
+    w,
+    pBih,
+    pBhh,
+    c,
+    c0o,
+    c1o,
+    tc,
+    tco,
+    h,
+    ho,
+    H,
+  ) => {
     const f = this.ex.lstmCell_f32;
     const buf = this.buf;
     if (!f || (H & 3) !== 0 || !(z instanceof Float32Array) || z.buffer !== buf) return false;
@@ -235,7 +202,7 @@ class SimdKernels implements Kernels {
       H,
     );
     return true;
-  }
+  };
 }
 
 /**
