@@ -2,7 +2,7 @@
 //
 //   npm run bench:accuracy [-- --part dev|test|all] [-- --quick] [-- --series co2,syn-sine]
 //     [-- --h 12] [-- --refit 12] [-- --ours '{"strategy":"recursive"}'] [-- --anomalies]
-//     [-- --no-anomalies] [-- --no-hw] [-- --print-split]
+//     [-- --no-anomalies] [-- --no-hw] [-- --no-gru] [-- --print-split]
 //
 // --part: which part of the fixed dev/test split (bench/accuracy/data.ts) to run; dev by default,
 // since designs are chosen on dev and test is only run to report. --series picks series by name
@@ -13,7 +13,7 @@
 // is pushed as a burn-in; then at every time step t each method forecasts y[t+1..t+h] from
 // y[0..t], and only then sees y[t+1]. Methods: our Forecaster (new Forecaster({ horizon: h,
 // seed: 1 }), default budget: one training step per sample, synchronously in push(); told no
-// season), the naive forecast (the last value), the seasonal naive forecast, Grafana's augurs
+// season), the same with cell 'gru' ("ours-gru", unless --no-gru), the naive forecast (the last value), the seasonal naive forecast, Grafana's augurs
 // (MSTL with an AutoETS trend model, or AutoETS alone without a season) refitted every --refit
 // samples on all the data so far, and statsmodels' Holt-Winters ("hw", a Python subprocess
 // working beside the rest: bench/accuracy/hw_peer.py) refitted periodically with its state
@@ -81,6 +81,7 @@ function evaluateSeries(
   refit: number,
   idx: string,
   oursOptions: ForecasterOptions,
+  gru: boolean,
 ): Omit<SeriesResult, 'scores' | 'recs'> & { recs: Partial<Record<MethodName, Recording>> } {
   const y = s.values;
   const n = y.length;
@@ -98,15 +99,19 @@ function evaluateSeries(
   const ours = new Ours(h, SEED, oursOptions);
   const primary = s.periods[0] ?? 0;
   const recs: Partial<Record<MethodName, Recording>> = {};
-  for (const m of ['ours', 'naive', 'snaive', 'augurs'] as const) {
+  // ours with the other cell too (the default is the LSTM), unless --no-gru or --ours names one
+  const cells = gru ? (['ours', 'ours-gru'] as const) : (['ours'] as const);
+  for (const m of [...cells, 'naive', 'snaive', 'augurs'] as const) {
     const method =
       m === 'ours'
         ? ours
-        : m === 'naive'
-          ? new Naive(h)
-          : m === 'snaive'
-            ? new SeasonalNaive(h, primary)
-            : new Augurs(h, s.periods, refit, COVERAGE);
+        : m === 'ours-gru'
+          ? new Ours(h, SEED, { ...oursOptions, cell: 'gru' })
+          : m === 'naive'
+            ? new Naive(h)
+            : m === 'snaive'
+              ? new SeasonalNaive(h, primary)
+              : new Augurs(h, s.periods, refit, COVERAGE);
     const rec = runPrequential(method, y, burnIn, h, progress(m));
     log(`${idx} ${s.name}: ${m} done in ${(rec.ms / 1000).toFixed(2)} s ${rec.note}`);
     recs[m] = rec;
@@ -173,6 +178,7 @@ async function runAccuracy(
   quick: boolean,
   noHw: boolean,
   oursOptions: ForecasterOptions,
+  gru: boolean,
 ): Promise<void> {
   const t0 = performance.now();
   console.log(
@@ -201,7 +207,7 @@ async function runAccuracy(
   console.log('');
 
   const partial = series.map((s, i) =>
-    evaluateSeries(s, h, refit, `[${i + 1}/${series.length}]`, oursOptions),
+    evaluateSeries(s, h, refit, `[${i + 1}/${series.length}]`, oursOptions, gru),
   );
   let hwResults: Map<string, PeerResult> | null = null;
   if (hw.ok) {
@@ -251,7 +257,9 @@ async function main(): Promise<void> {
   if (args.anomalies !== true) {
     const series = pickSeries(quick, only, part);
     if (series.length === 0) throw new Error('no series selected');
-    await runAccuracy(series, part, h, refit, quick, args['no-hw'] === true, oursOptions);
+    // the GRU beside the LSTM, unless --no-gru or --ours chose a cell
+    const gru = args['no-gru'] !== true && oursOptions.cell === undefined;
+    await runAccuracy(series, part, h, refit, quick, args['no-hw'] === true, oursOptions, gru);
   }
   if (args['no-anomalies'] !== true) {
     if (args.anomalies !== true) console.log('');

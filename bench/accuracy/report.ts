@@ -5,7 +5,7 @@
 import type { SplitSeries } from './data';
 import { geomean, MASE_FLOOR, ratio, type Recording, type Score } from './evaluate';
 
-export const METHODS = ['ours', 'naive', 'snaive', 'augurs', 'hw'] as const;
+export const METHODS = ['ours', 'ours-gru', 'naive', 'snaive', 'augurs', 'hw'] as const;
 export type MethodName = (typeof METHODS)[number];
 
 export interface SeriesResult {
@@ -100,7 +100,7 @@ export interface ReportOptions {
 
 export function printAccuracy(results: SeriesResult[], opt: ReportOptions): void {
   const { h } = opt;
-  const methods = METHODS.filter((m) => m !== 'hw' || opt.hw);
+  const methods = METHODS.filter((m) => results.some((r) => r.recs[m]));
   const parts = (r: SeriesResult) => r.series.part;
 
   console.log('Series');
