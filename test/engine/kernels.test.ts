@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../worker/core';
+import { ParamArena, LSTM, simdKernels } from '../../worker/core-entry';
 import { Forecaster } from '../../worker/engine';
 import { Network, type NetworkOptions } from '../../worker/engine/network';
 
@@ -25,6 +26,19 @@ describe('the engine chooses its kernels', () => {
     expect(new Forecaster({ seed: 1 }).stats().kernels).toBe('wasm-simd');
     expect(new Forecaster({ seed: 1, kernels: 'js' }).stats().kernels).toBe('js');
     expect(() => new Forecaster({ kernels: 'gpu' as 'js' })).toThrow(/kernels/);
+  });
+
+  it('lstm-forecast/core gives them to a model of its own', () => {
+    const kernels = simdKernels(1 << 20);
+    expect(kernels?.name).toBe('wasm-simd');
+    const lstm = new LSTM(
+      { inputSize: 2, hiddenSize: 8 },
+      { arena: new ParamArena('float32', kernels!) },
+    );
+    expect(lstm.arena.data.buffer).toBe(kernels!.alloc('float32', 1).buffer);
+    lstm.forwardSeq(kernels!.alloc('float32', 6), 3, null, null);
+    expect(Number.isFinite(lstm.output[0])).toBe(true);
+    expect(kernels!.misses).toBe(0);
   });
 
   for (const o of [

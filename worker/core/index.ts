@@ -30,6 +30,7 @@ export {
   type RecurrentOptions,
   type Seq,
 } from './recurrent';
+export { jsKernels, simdKernels, type Kernels, type KernelsName } from './kernels';
 export { Linear, linearForward, linearBackward, type LinearOptions } from './linear';
 export { mseLoss, l1Loss, huberLoss } from './loss';
 export {
