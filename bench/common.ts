@@ -24,6 +24,17 @@ export const CONFIGS: readonly Config[] = [
 
 export const configName = (c: Config): string => `${c.hidden}x${c.layers}`;
 
+/** The configurations --only names (e.g. `--only 32x1,64x2`), all of them without it. */
+export function configsArg(args: Args): Config[] {
+  const only = strArg(args, 'only', '');
+  if (!only) return [...CONFIGS];
+  return only.split(',').map((name) => {
+    const c = CONFIGS.find((c) => configName(c) === name.trim());
+    if (!c) throw new Error(`--only ${name}: one of ${CONFIGS.map(configName).join(', ')}`);
+    return c;
+  });
+}
+
 /**
  * A noisy sine, normalised to mean 0 and standard deviation 1. The noise is a 32-bit LCG so
  * that bench/torch_step.py produces the same numbers (up to the last bit of sin).
@@ -113,6 +124,12 @@ export function timingFromArgs(args: Args): Timing {
   };
 }
 
+/** The step benchmarks' timing: 7 runs of at least 0.3 s, or with --quick 3 of 0.15 s. */
+export const benchTiming = (quick: boolean): Timing =>
+  quick
+    ? { runs: 3, minTime: 0.15, warmup: 0.25, forecastTime: 0.15 }
+    : { runs: 7, minTime: 0.3, warmup: 0.5, forecastTime: 0.5 };
+
 export const timingArgs = (t: Timing): string[] => [
   '--runs',
   String(t.runs),
@@ -133,6 +150,13 @@ export function median(xs: readonly number[]): number {
 export function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/** n to `digits` significant digits, or whole with thousands separators when larger; '-' if none. */
+export function fmt(n: number | undefined, digits = 3): string {
+  if (n === undefined || !Number.isFinite(n)) return '-';
+  if (Math.abs(n) >= 10 ** digits) return Math.round(n).toLocaleString('en-US');
+  return n.toPrecision(digits);
 }
 
 export interface Rate {

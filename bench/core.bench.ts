@@ -30,18 +30,18 @@ import { Adam, clipGradNorm, Linear, LSTM, mseLoss, ParamArena } from '../worker
 import type { DType } from '../worker/core';
 import { jsKernels, simdKernels, type Kernels } from '../worker/core/kernels';
 import {
-  CONFIGS,
+  benchTiming,
   configName,
+  configsArg,
+  fmt,
   LR,
   MAX_NORM,
   parseArgs,
   RESULT_PREFIX,
   runMain,
-  strArg,
   timingArgs,
   W,
   type Config,
-  type Timing,
 } from './common';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -229,12 +229,6 @@ function parityCase(c: ParityCase, series: number[], dtype: DType, simd: boolean
 // ---------------------------------------------------------------------------------------------
 // Report
 
-function fmt(n: number | undefined, digits = 3): string {
-  if (n === undefined || !Number.isFinite(n)) return '-';
-  if (Math.abs(n) >= 10 ** digits) return Math.round(n).toLocaleString('en-US');
-  return n.toPrecision(digits);
-}
-
 const pad = (s: string, n: number): string => s.padStart(n);
 const padEnd = (s: string, n: number): string => s.padEnd(n);
 
@@ -396,17 +390,8 @@ function checks(config: Config, results: Map<string, StepResult>): Check[] {
 runMain(async () => {
   const args = parseArgs(process.argv.slice(2));
   const quick = args.quick === true;
-  const timing: Timing = quick
-    ? { runs: 3, minTime: 0.15, warmup: 0.25, forecastTime: 0.15 }
-    : { runs: 7, minTime: 0.3, warmup: 0.5, forecastTime: 0.5 };
-  const only = strArg(args, 'only', '');
-  const configs = only
-    ? only.split(',').map((name) => {
-        const c = CONFIGS.find((c) => configName(c) === name.trim());
-        if (!c) throw new Error(`--only ${name}: one of ${CONFIGS.map(configName).join(', ')}`);
-        return c;
-      })
-    : [...CONFIGS];
+  const timing = benchTiming(quick);
+  const configs = configsArg(args);
   const t0 = performance.now();
   const torch = torchAvailable();
 
