@@ -15,6 +15,11 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export async function startVite(
   dev: boolean,
   pagePath: string,
+  /**
+   * Packages to pre-bundle before the page loads: those only a worker imports, dynamically, which
+   * Vite's scan does not find; found mid-run, Vite re-optimises and the import fails once.
+   */
+  include: string[] = [],
 ): Promise<{ server: ViteDevServer; url: string }> {
   const server = await createServer({
     configFile: path.join(ROOT, 'vite.config.ts'),
@@ -25,6 +30,7 @@ export async function startVite(
     logLevel: 'warn',
     clearScreen: false,
     server: { port: 0, host: '127.0.0.1', open: false, hmr: false, watch: null },
+    optimizeDeps: { include },
     ...(dev ? {} : { resolve: { conditions: ['module', 'browser', 'production'] } }),
   });
   await server.listen();

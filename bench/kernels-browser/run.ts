@@ -41,7 +41,10 @@ async function main(): Promise<void> {
   const results = new Map<string, KernelsResult>();
   let version: string | undefined;
   try {
-    const vite = await startVite(false, PAGE_PATH);
+    const vite = await startVite(false, PAGE_PATH, [
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-backend-wasm',
+    ]);
     server = vite.server;
     browser = await launchChromium();
     version = browser.version();
