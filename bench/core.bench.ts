@@ -8,7 +8,8 @@
 //   npm run bench [-- --quick] [-- --only 32x1[,64x2]]
 //
 // Per configuration it runs, each in its own child process and one after the other: ours
-// (float32 and float64 storage, on the JS kernels and on the WebAssembly SIMD ones; bench/ours.ts), TensorFlow.js on the cpu and wasm backends
+// (float32 and float64 storage, on the JS kernels and on the WebAssembly SIMD ones; bench/ours.ts),
+// the same step with a GRU(1, H, L) in the LSTM's place (float32, JS and SIMD), TensorFlow.js on the cpu and wasm backends
 // (bench/tfjs-step.ts), PyTorch single-threaded (bench/torch_step.py, skipped with a note when
 // /usr/bin/python3 cannot import torch) and a plain-JS kernel bound (bench/kernels.ts). Each
 // reports the median steps/s of several timed runs after a warm-up. Before timing, ours and
@@ -58,6 +59,7 @@ const TARGETS = {
   simdTorch: 2.5, // over torch single-thread on 64x2 and 128x1
   simdOverJs: 2, // over ours on the JS kernels, on 32x1
   engineOverJs: 2, // the Forecaster's samples/s at hidden 32, SIMD over JS
+  gruOverLstm: 1, // the GRU's steps/s and forecast over the LSTM's on 32x1, on both kernel sets
 };
 
 interface Latency {
@@ -251,6 +253,8 @@ const LABELS: Record<string, string> = {
   'ours-float64': 'ours float64',
   'ours-float32-simd': 'ours f32 SIMD',
   'ours-float64-simd': 'ours f64 SIMD',
+  'ours-gru-float32': 'GRU f32',
+  'ours-gru-float32-simd': 'GRU f32 SIMD',
   'tfjs-cpu': 'tfjs cpu',
   'tfjs-wasm': 'tfjs wasm',
   torch: 'torch 1 thread',
@@ -373,6 +377,23 @@ function checks(config: Config, results: Map<string, StepResult>): Check[] {
       ' ms',
     );
   }
+  if (first) {
+    // issue 12: the GRU (3 gates) faster than the LSTM (4) on each kernel set, step and forecast
+    for (const [kind, lstmKey, gruKey] of [
+      ['JS', 'ours-float32', 'ours-gru-float32'],
+      ['SIMD', 'ours-float32-simd', 'ours-gru-float32-simd'],
+    ] as const) {
+      const l = results.get(lstmKey);
+      const g = results.get(gruKey);
+      const want = `> ${TARGETS.gruOverLstm}x`;
+      const step = l && g ? g.stepsPerSec / l.stepsPerSec : undefined;
+      add(`GRU / LSTM ${kind} steps/s`, want, step, (v) => v > TARGETS.gruOverLstm, 'x');
+      const fl = l?.forecast?.medianMs;
+      const fg = g?.forecast?.medianMs;
+      const fc = fl !== undefined && fg !== undefined ? fl / fg : undefined;
+      add(`GRU / LSTM ${kind} forecast`, want, fc, (v) => v > TARGETS.gruOverLstm, 'x');
+    }
+  }
   if (config.hidden === 32 && config.layers === 1) {
     add(
       'ours forecast 50 steps',
@@ -459,10 +480,22 @@ runMain(async () => {
     const run = async (key: string, cmd: [string, string[]]): Promise<void> => {
       results.set(key, await runChild<StepResult>(cmd[0], cmd[1], `${name} ${key}`));
     };
-    const ours = (dtype: string, kernels: string) =>
-      tsChild('ours.ts', ['--dtype', dtype, '--kernels', kernels, ...shape, ...targs]);
+    const ours = (dtype: string, kernels: string, cell = 'lstm') =>
+      tsChild('ours.ts', [
+        '--dtype',
+        dtype,
+        '--kernels',
+        kernels,
+        '--cell',
+        cell,
+        ...shape,
+        ...targs,
+      ]);
+    // each GRU right after its LSTM, so that the two see about the same load
     await run('ours-float32', ours('float32', 'js'));
+    await run('ours-gru-float32', ours('float32', 'js', 'gru'));
     await run('ours-float32-simd', ours('float32', 'simd'));
+    await run('ours-gru-float32-simd', ours('float32', 'simd', 'gru'));
     await run('bound', tsChild('kernels.ts', [...shape, ...targs]));
     await run('ours-float64', ours('float64', 'js'));
     await run('ours-float64-simd', ours('float64', 'simd'));

@@ -1,7 +1,8 @@
 // Our training step and forecast (LSTM(1, H, L) + Linear(H, 1); bench/common.ts says what the
 // step is) on a given set of kernels, for bench/ours.ts in Node and the kernels page in Chromium.
+// With cell 'gru', the same step and forecast with a GRU(1, H, L) in the LSTM's place.
 
-import { Adam, clipGradNorm, Linear, LSTM, mseLoss, ParamArena } from '../worker/core';
+import { Adam, clipGradNorm, GRU, Linear, LSTM, mseLoss, ParamArena } from '../worker/core';
 import type { DType, Kernels } from '../worker/core';
 import { HORIZON, LR, makeSeries, MAX_NORM, SERIES_LENGTH, W, Windows } from './common';
 import type { StepModel } from './step';
@@ -12,13 +13,20 @@ export interface OursModel extends StepModel {
   readonly kernels: Kernels;
 }
 
-export function oursModel(dtype: DType, H: number, L: number, kernels: Kernels): OursModel {
+export type BenchCell = 'lstm' | 'gru';
+
+export function oursModel(
+  dtype: DType,
+  H: number,
+  L: number,
+  kernels: Kernels,
+  cell: BenchCell = 'lstm',
+): OursModel {
   const arena = new ParamArena(dtype, kernels);
   const allocFloats = (n: number) => kernels.alloc(dtype, n);
-  const lstm = new LSTM(
-    { inputSize: 1, hiddenSize: H, numLayers: L, seed: 1 },
-    { arena, prefix: 'lstm.' },
-  );
+  const options = { inputSize: 1, hiddenSize: H, numLayers: L, seed: 1 };
+  const slot = { arena, prefix: 'lstm.' };
+  const lstm = cell === 'gru' ? new GRU(options, slot) : new LSTM(options, slot);
   const head = new Linear({ inFeatures: H, outFeatures: 1, seed: 2 }, { arena, prefix: 'head.' });
   const opt = new Adam(arena, { lr: LR });
   const x = allocFloats(W);
@@ -30,7 +38,8 @@ export function oursModel(dtype: DType, H: number, L: number, kernels: Kernels):
   const step = (): number => {
     windows.next(x, target);
     arena.zeroGrad();
-    lstm.forwardSeq(x, W, null, null, true);
+    if (lstm instanceof GRU) lstm.forwardSeq(x, W, null, true);
+    else lstm.forwardSeq(x, W, null, null, true);
     head.forwardSeq(lstm.output, W);
     const loss = mseLoss(head.output, target, W, dpred);
     head.backwardSeq(dpred, W);
@@ -46,7 +55,8 @@ export function oursModel(dtype: DType, H: number, L: number, kernels: Kernels):
   const y = allocFloats(1);
   for (let i = 0; i < W; i++) {
     y[0] = series[100 + i];
-    lstm.stepForward(y, 0, h0, c0);
+    if (lstm instanceof GRU) lstm.stepForward(y, 0, h0);
+    else lstm.stepForward(y, 0, h0, c0);
   }
   const last = series[100 + W - 1];
   const h = allocFloats(L * H);
@@ -59,7 +69,8 @@ export function oursModel(dtype: DType, H: number, L: number, kernels: Kernels):
     let v = last;
     for (let k = 0; k < HORIZON; k++) {
       y[0] = v;
-      lstm.stepForward(y, 0, h, c);
+      if (lstm instanceof GRU) lstm.stepForward(y, 0, h);
+      else lstm.stepForward(y, 0, h, c);
       head.forwardRow(y, 0, h, top);
       v = y[0];
       out[k] = v;

@@ -1,7 +1,7 @@
 // Child process: our training step and forecast (bench/ours-model.ts), one dtype and one
 // configuration per process so that V8's inline caches see one typed-array kind only.
 //
-//   tsx bench/ours.ts --dtype float32 --hidden 32 --layers 1 [--kernels js|simd]
+//   tsx bench/ours.ts --dtype float32 --hidden 32 --layers 1 [--kernels js|simd] [--cell lstm|gru]
 //     [--runs 7 --min-time 0.3 ...]
 //   [--no-forecast] [--profile-seconds S: only run steps for S seconds, for bench/profile.ts]
 
@@ -22,8 +22,10 @@ runMain(() => {
   if (kernelsArg !== 'js' && kernelsArg !== 'simd') throw new Error(`bad --kernels ${kernelsArg}`);
   const kernels = kernelsArg === 'simd' ? simdKernels(64 << 20) : jsKernels;
   if (!kernels) throw new Error('--kernels simd: no WebAssembly SIMD here');
-  const model = oursModel(dtype, H, L, kernels);
-  const impl = `ours-${dtype}${kernelsArg === 'simd' ? '-simd' : ''}`;
+  const cell = strArg(args, 'cell', 'lstm');
+  if (cell !== 'lstm' && cell !== 'gru') throw new Error(`bad --cell ${cell}`);
+  const model = oursModel(dtype, H, L, kernels, cell);
+  const impl = `ours-${cell === 'gru' ? 'gru-' : ''}${dtype}${kernelsArg === 'simd' ? '-simd' : ''}`;
 
   if (args['profile-seconds'] !== undefined) {
     // Steps only, untimed, for `node --cpu-prof` (bench/profile.ts).

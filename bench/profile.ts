@@ -1,7 +1,8 @@
 // Where our training step spends its time: runs bench/ours.ts under `node --cpu-prof` for a
 // few seconds of steps and prints the functions with the most self time.
 //
-//   tsx bench/profile.ts [--hidden 32 --layers 1 --dtype float32 --seconds 4 --top 15]
+//   tsx bench/profile.ts [--hidden 32 --layers 1 --dtype float32 --kernels js|simd --cell lstm|gru
+//     --seconds 4 --top 15]
 //
 // Functions V8 inlined into a caller are attributed to themselves where V8 kept their source
 // positions, else to the caller. Also counts V8's deoptimisations (--trace-deopt) and names any
@@ -35,6 +36,8 @@ runMain(() => {
   const hidden = numArg(args, 'hidden', 32);
   const layers = numArg(args, 'layers', 1);
   const dtype = strArg(args, 'dtype', 'float32');
+  const kernels = strArg(args, 'kernels', 'js');
+  const cell = strArg(args, 'cell', 'lstm');
   const seconds = numArg(args, 'seconds', 4);
   const top = numArg(args, 'top', 15);
   const dir = mkdtempSync(path.join(tmpdir(), 'lstm-prof-'));
@@ -50,6 +53,7 @@ runMain(() => {
         'tsx',
         path.join(BENCH_DIR, 'ours.ts'),
         ...['--dtype', dtype, '--hidden', String(hidden), '--layers', String(layers)],
+        ...['--kernels', kernels, '--cell', cell],
         ...['--profile-seconds', String(seconds)],
       ],
       { cwd: ROOT, encoding: 'utf8' },
