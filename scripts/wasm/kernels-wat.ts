@@ -264,11 +264,56 @@ const CELL_F32 = `
       (v128.store (i32.add (local.get $h) (local.get $o)) (f32x4.mul (local.get $go) (local.get $c)))
       (local.set $o (i32.add (local.get $o) (i32.const 16)))
       (br $units))))
+  ;; gruCell_f32(gi, gh, bih, bhh, bias, hPrev, ghn, h, y, H), as the pointwise loop of gru.ts's
+  ;; gruLayerForward; gi in: W_ih x, out: r, z, n; gh in: W_hh h_prev (read only):
+  ;;   r = σ(gi_r + gh_r + b)   z = σ(gi_z + gh_z + b)   ghn = gh_n + b_hn
+  ;;   n = tanh(gi_n + b_in + r * ghn)   h = y = n + z * (h_prev - n)
+  ;; ghn may be gh's n rows and h may be h_prev (the step path): each is read before it is written.
+  (func $gruCell_f32 (export "gruCell_f32")
+    (param $gi i32) (param $gh i32) (param $bi i32) (param $bh i32) (param $bias i32)
+    (param $h0 i32) (param $ghn i32) (param $h1 i32) (param $y i32) (param $H i32)
+    (local $o i32) (local $hb i32) (local $p i32) (local $q i32) (local $r v128) (local $z v128)
+    (local $n v128) (local $hn v128)
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (block $done (loop $units
+      (br_if $done (i32.ge_u (local.get $o) (local.get $hb)))
+      (local.set $p (i32.add (local.get $gi) (local.get $o)))
+      (local.set $q (i32.add (local.get $gh) (local.get $o)))
+      (local.set $r (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $q))))
+      (local.set $z (f32x4.add (v128.load (i32.add (local.get $p) (local.get $hb)))
+        (v128.load (i32.add (local.get $q) (local.get $hb)))))
+      (local.set $q (i32.add (local.get $q) (i32.shl (local.get $hb) (i32.const 1))))
+      (local.set $n (v128.load (i32.add (local.get $p) (i32.shl (local.get $hb) (i32.const 1)))))
+      (local.set $hn (v128.load (local.get $q)))
+      (if (local.get $bias) (then
+        (local.set $q (i32.add (local.get $bi) (local.get $o)))
+        (local.set $r (f32x4.add (local.get $r) (v128.load (local.get $q))))
+        (local.set $z (f32x4.add (local.get $z) (v128.load (i32.add (local.get $q) (local.get $hb)))))
+        (local.set $n (f32x4.add (local.get $n)
+          (v128.load (i32.add (local.get $q) (i32.shl (local.get $hb) (i32.const 1))))))
+        (local.set $q (i32.add (local.get $bh) (local.get $o)))
+        (local.set $r (f32x4.add (local.get $r) (v128.load (local.get $q))))
+        (local.set $z (f32x4.add (local.get $z) (v128.load (i32.add (local.get $q) (local.get $hb)))))
+        (local.set $hn (f32x4.add (local.get $hn)
+          (v128.load (i32.add (local.get $q) (i32.shl (local.get $hb) (i32.const 1))))))))
+      (local.set $r (call $sigmoid4 (local.get $r)))
+      (local.set $z (call $sigmoid4 (local.get $z)))
+      (local.set $n (call $tanh4 (f32x4.add (local.get $n) (f32x4.mul (local.get $r) (local.get $hn)))))
+      (v128.store (local.get $p) (local.get $r))
+      (v128.store (i32.add (local.get $p) (local.get $hb)) (local.get $z))
+      (v128.store (i32.add (local.get $p) (i32.shl (local.get $hb) (i32.const 1))) (local.get $n))
+      (v128.store (i32.add (local.get $ghn) (local.get $o)) (local.get $hn))
+      (local.set $n (f32x4.add (local.get $n) (f32x4.mul (local.get $z)
+        (f32x4.sub (v128.load (i32.add (local.get $h0) (local.get $o))) (local.get $n)))))
+      (v128.store (i32.add (local.get $h1) (local.get $o)) (local.get $n))
+      (v128.store (i32.add (local.get $y) (local.get $o)) (local.get $n))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $units))))
 `;
 
 /**
  * A module: one memory, imported (the JS side sizes it), the products of the given types, and
- * the float32 LSTM cell with the f32 ones.
+ * the float32 LSTM and GRU cells with the f32 ones.
  */
 export function kernelsWat(types: readonly Scalar[]): string {
   return `(module

@@ -86,6 +86,9 @@ export function gruLayerForward(
       const hb = b * G;
       const pb = ho + b * H;
       const yo = t * ysT + b * ysB + yOff;
+      if (k.gruCell(gates, gb, gh, hb, w, pBih, pBhh, hs, pb, pb + B * H, ghn, pb, y, yo, H)) {
+        continue;
+      }
       for (let k = 0; k < H; k++) {
         let ar = gates[gb + k] + gh[hb + k];
         let az = gates[gb + H + k] + gh[hb + H + k];
@@ -551,6 +554,8 @@ export class GRU {
       const pBhh = this.offsets[l * 4 + 3];
       k.matvec(a, 0, w, this.offsets[l * 4], G, I, inp, io, false);
       k.matvec(g, 0, w, this.offsets[l * 4 + 1], G, H, h, ho, false);
+      // h in place; ghn over g's n rows (the step keeps no cache)
+      if (k.gruCell(a, 0, g, 0, w, pBih, pBhh, h, ho, ho, g, 2 * H, h, ho, H)) continue;
       if (pBih >= 0) {
         for (let r = 0; r < G; r++) {
           a[r] += w[pBih + r];

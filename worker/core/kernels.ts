@@ -48,6 +48,31 @@ export interface Kernels {
     ho: number,
     H: number,
   ): boolean;
+  /**
+   * The pointwise GRU cell of one step and one sequence (gru.ts's gruLayerForward says what it
+   * computes), if these kernels have it for these arrays; false: the caller computes it.
+   * gi[gio : gio+3H] W_ih x in, activated gates r, z, n out; gh[gho : gho+3H] W_hh h_prev in;
+   * biases w[pBih], w[pBhh] added unless pBih < 0; ghn[ghno + j] = W_hn h_prev + b_hn;
+   * hs[hno + j] = y[yo + j] = the new h from hs[hpo + j]. ghn may be gh's n rows and hno may be
+   * hpo (each is read before it is written).
+   */
+  gruCell(
+    gi: Floats,
+    gio: number,
+    gh: Floats,
+    gho: number,
+    w: Floats,
+    pBih: number,
+    pBhh: number,
+    hs: Floats,
+    hpo: number,
+    hno: number,
+    ghn: Floats,
+    ghno: number,
+    y: Floats,
+    yo: number,
+    H: number,
+  ): boolean;
 }
 
 /** The scalar JS kernels: everywhere, and the fallback. */
@@ -58,6 +83,7 @@ export const jsKernels: Kernels = Object.freeze({
   matvec,
   matvecBatch,
   lstmCell: () => false,
+  gruCell: () => false,
 });
 
 type MatvecWasm = (
@@ -95,6 +121,18 @@ interface KernelExports {
     c1: number,
     tc: number,
     h: number,
+    H: number,
+  ) => void;
+  gruCell_f32?: (
+    gi: number,
+    gh: number,
+    bih: number,
+    bhh: number,
+    bias: number,
+    h0: number,
+    ghn: number,
+    h1: number,
+    y: number,
     H: number,
   ) => void;
 }
@@ -199,6 +237,48 @@ class SimdKernels implements Kernels {
       c.byteOffset + 4 * c1o,
       tc.byteOffset + 4 * tco,
       h.byteOffset + 4 * ho,
+      H,
+    );
+    return true;
+  };
+
+  /** float32 only, H a multiple of 4, as lstmCell. */
+  readonly gruCell: Kernels['gruCell'] = (
+    gi,
+    gio,
+    gh,
+    gho,
+    w,
+    pBih,
+    pBhh,
+    hs,
+    hpo,
+    hno,
+    ghn,
+    ghno,
+    y,
+    yo,
+    H,
+  ) => {
+    const f = this.ex.gruCell_f32;
+    const buf = this.buf;
+    if (!f || (H & 3) !== 0 || !(gi instanceof Float32Array) || gi.buffer !== buf) return false;
+    if (gh.buffer !== buf || w.buffer !== buf || hs.buffer !== buf) return false;
+    if (ghn.buffer !== buf || y.buffer !== buf) return false;
+    if (!(gh instanceof Float32Array && w instanceof Float32Array)) return false;
+    if (!(hs instanceof Float32Array && ghn instanceof Float32Array && y instanceof Float32Array))
+      return false;
+    const wo = w.byteOffset;
+    f(
+      gi.byteOffset + 4 * gio,
+      gh.byteOffset + 4 * gho,
+      wo + 4 * pBih,
+      wo + 4 * pBhh,
+      pBih >= 0 ? 1 : 0,
+      hs.byteOffset + 4 * hpo,
+      ghn.byteOffset + 4 * ghno,
+      hs.byteOffset + 4 * hno,
+      y.byteOffset + 4 * yo,
       H,
     );
     return true;
