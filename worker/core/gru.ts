@@ -119,7 +119,7 @@ export function gruLayerForward(
 export interface GRUBackwardScratch {
   whhT: Floats; // (H, G)
   wihT: Floats; // (I, G)
-  daT: Floats; // (G, T*B) da transposed
+  dnT: Floats; // (H, T*B) da's n rows transposed (its r, z rows are db's)
   dbT: Floats; // (G, T*B) db transposed
   hsT: Floats; // (H, T*B) h_prev of every step, transposed
   xT: Floats; // (I, T*B)
@@ -161,7 +161,7 @@ export function gruLayerBackward(
 ): void {
   const G = 3 * H;
   const N = T * B;
-  const { whhT, wihT, daT, dbT, hsT, xT } = scratch;
+  const { whhT, wihT, dnT, dbT, hsT, xT } = scratch;
   transpose(whhT, w, pWhh, G, H);
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
@@ -171,6 +171,7 @@ export function gruLayerBackward(
       const gb = go + b * G;
       const pb = ho + b * H;
       const yo = t * ysT + b * ysB + yOff;
+      const n0 = s * B + b; // this row's column in dbT and dnT
       for (let k = 0; k < H; k++) {
         const r = gates[gb + k];
         const z = gates[gb + H + k];
@@ -180,12 +181,18 @@ export function gruLayerBackward(
         const dn = dhk * (1 - z) * (1 - n * n); // d (a_n + r * hn)
         const dzp = dhk * (hs[pb + k] - n) * z * (1 - z);
         const drp = dn * ghn[pb + k] * r * (1 - r);
+        const dhn = dn * r;
         da[gb + k] = drp;
         da[gb + H + k] = dzp;
         da[gb + 2 * H + k] = dn;
         db[gb + k] = drp;
         db[gb + H + k] = dzp;
-        db[gb + 2 * H + k] = dn * r;
+        db[gb + 2 * H + k] = dhn;
+        // the same, transposed for the weight gradients below
+        dbT[k * N + n0] = drp;
+        dbT[(H + k) * N + n0] = dzp;
+        dbT[(2 * H + k) * N + n0] = dhn;
+        dnT[k * N + n0] = dn;
         dh[b * H + k] = dhk * z; // the direct path z h_prev
       }
     }
@@ -198,26 +205,27 @@ export function gruLayerBackward(
     const t = reverse ? T - 1 - s : s;
     k.matvecBatch(dx, t * xsT, xsB, wihT, 0, I, G, da, s * B * G, G, B, true);
   }
-  // dW_ih += da^T X, dW_hh += db^T H_prev, db_ih += Σ da, db_hh += Σ db, over the N rows.
-  transpose(daT, da, 0, N, G);
-  transpose(dbT, db, 0, N, G);
+  // dW_ih += da^T X, dW_hh += db^T H_prev, db_ih += Σ da, db_hh += Σ db, over the N rows: each
+  // gate row's gradient is H_prev (or X) times that row of dbT, all G rows in one product.
   transpose(hsT, hs, 0, N, H);
   transposeSeq(xT, x, xsT, xsB, T, B, I, reverse);
-  for (let r = 0; r < G; r++) {
-    const zo = r * N;
-    if (pBih >= 0) {
-      let sa = 0;
+  if (pBih >= 0) {
+    for (let r = 0; r < G; r++) {
+      const zo = r * N;
       let sb = 0;
-      for (let n = 0; n < N; n++) {
-        sa += daT[zo + n];
-        sb += dbT[zo + n];
-      }
-      dw[pBih + r] += sa;
+      for (let n = 0; n < N; n++) sb += dbT[zo + n];
       dw[pBhh + r] += sb;
+      if (r < 2 * H) dw[pBih + r] += sb;
     }
-    k.matvec(dw, pWih + r * I, xT, 0, I, N, daT, zo, true);
-    k.matvec(dw, pWhh + r * H, hsT, 0, H, N, dbT, zo, true);
+    for (let r = 0; r < H; r++) {
+      let sa = 0;
+      for (let n = 0; n < N; n++) sa += dnT[r * N + n];
+      dw[pBih + 2 * H + r] += sa;
+    }
   }
+  k.matvecBatch(dw, pWih, I, xT, 0, I, N, dbT, 0, N, 2 * H, true); // r, z rows: da = db
+  k.matvecBatch(dw, pWih + 2 * H * I, I, xT, 0, I, N, dnT, 0, N, H, true);
+  k.matvecBatch(dw, pWhh, H, hsT, 0, H, N, dbT, 0, N, G, true);
 }
 
 interface DirectionCache {
@@ -369,7 +377,7 @@ export class GRU {
     this.scratch = {
       whhT: this.k.alloc(dt, H * G),
       wihT: this.k.alloc(dt, maxI * G),
-      daT: this.k.alloc(dt, G * rows),
+      dnT: this.k.alloc(dt, H * rows),
       dbT: this.k.alloc(dt, G * rows),
       hsT: this.k.alloc(dt, H * rows),
       xT: this.k.alloc(dt, maxI * rows),
