@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { C, FILTER, HYBRID, NAIVE, SNAIVE, Selection } from '../../worker/engine/selection';
+
+const H = 3;
+
+/** Candidates (C, h): naive 0, seasonal naive NaN, the filter 1, the hybrid NaN. */
+function candidates(): Float64Array {
+  const cand = new Float64Array(C * H).fill(NaN);
+  cand.fill(0, NAIVE * H, (NAIVE + 1) * H);
+  cand.fill(1, FILTER * H, (FILTER + 1) * H);
+  return cand;
+}
+
+/** A selection that has scored `n` outcomes per step: naive's error 1, the filter's `e`. */
+function scored(n: number, e: number): Selection {
+  const sel = new Selection(H);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < H; k++) {
+      sel.record(NAIVE, k, 1);
+      sel.record(FILTER, k, e);
+    }
+  }
+  return sel;
+}
+
+function served(sel: Selection): number[] {
+  const mean = new Float64Array(H);
+  sel.serve(candidates(), mean);
+  return [...mean];
+}
+
+describe('Selection', () => {
+  it('serves naive until a candidate has a record, then weights it', () => {
+    expect(served(new Selection(H))).toEqual([0, 0, 0]);
+    expect(served(scored(3, 0.5))).toEqual([0, 0, 0]); // 3 outcomes: too few, however good
+    const s = served(scored(20, 0.5)); // inverse 4th powers: 16 to 1
+    for (const v of s) expect(v).toBeCloseTo(16 / 17, 12);
+  });
+
+  it('believes a wide margin after a few outcomes, a narrow one only after many', () => {
+    // half naive's error after 4 outcomes: weighted (a short series cannot wait for 20)
+    for (const v of served(scored(4, 0.5))) expect(v).toBeCloseTo(16 / 17, 12);
+    // 10% better after 4 or 19 outcomes: not yet; after 20: weighted
+    expect(served(scored(4, 0.9))).toEqual([0, 0, 0]);
+    expect(served(scored(19, 0.9))).toEqual([0, 0, 0]);
+    for (const v of served(scored(20, 0.9))) expect(v).toBeGreaterThan(0.5);
+  });
+
+  it('gives no weight to a candidate no better than naive', () => {
+    expect(served(scored(50, 1))).toEqual([0, 0, 0]);
+    expect(served(scored(50, 1.5))).toEqual([0, 0, 0]);
+  });
+
+  it('serves naive alone when naive has been exact', () => {
+    const sel = new Selection(H);
+    for (let i = 0; i < 30; i++) for (let k = 0; k < H; k++) sel.record(NAIVE, k, 0);
+    expect(served(sel)).toEqual([0, 0, 0]);
+  });
+
+  it('skips candidates that are missing (NaN) from the served mean', () => {
+    const sel = scored(30, 0.5);
+    for (let i = 0; i < 30; i++) for (let k = 0; k < H; k++) sel.record(HYBRID, k, 0.1);
+    const cand = candidates(); // the hybrid's forecast is NaN: it cannot be served
+    const mean = new Float64Array(H);
+    sel.serve(cand, mean);
+    for (const v of mean) expect(v).toBeCloseTo(16 / 17, 12);
+    expect(Number.isNaN(cand[SNAIVE * H])).toBe(true);
+  });
+});
