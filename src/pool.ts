@@ -198,22 +198,11 @@ export class WorkerPool {
         ),
       );
     }, STARTUP_TIMEOUT_MS);
-    // A refusal by a Content-Security-Policy is also reported to the page, as a violation of
-    // worker-src: whichever of it and the worker's error event comes first decides (under load
-    // Chromium was seen to report the violation and no error event within 8 s).
-    const refused = (e: SecurityPolicyViolationEvent) => {
-      // ours: the all-in-one builds' Blob worker (the CSP build's file worker gets its error event)
-      if (e.effectiveDirective === 'worker-src' && e.blockedURI.startsWith('blob'))
-        this.failedToStart(slot, new WorkerStartError('worker-blocked', WORKER_REFUSED));
-    };
-    // (kept by a worker that never starts: one listener a slot, and such a slot is never refilled)
-    addEventListener('securitypolicyviolation', refused);
     // Calls wait in the worker's queue until it runs: the first answer says it started.
     api.list().then(
       () => {
         slot.started = true;
         clearTimeout(startup);
-        removeEventListener('securitypolicyviolation', refused);
       },
       () => undefined,
     );

@@ -11,7 +11,7 @@ export function createForecastWorker(): Worker {
 
 /** What the pool tells the page when the browser refuses to start this worker (see ./pool). */
 export const WORKER_REFUSED =
-  'the browser refused to start the forecast worker from a blob: URL, likely as the ' +
-  "page's Content-Security-Policy has no worker-src blob:. Use the strict-CSP build, " +
-  "dist/csp/ (import 'lstm-forecast/csp'), whose worker is a file beside it, or allow " +
-  'worker-src blob:';
+  'the browser refused to start the forecast worker from a blob: URL, most likely because the ' +
+  "page's Content-Security-Policy does not allow worker-src blob:. Use the strict-CSP build, " +
+  "dist/csp/ (import 'lstm-forecast/csp'), whose worker is a file served beside it, or allow " +
+  'worker-src blob: in the policy';
