@@ -387,11 +387,13 @@ describe('the training scheduler', () => {
     const host = newHost({ cpuShare: 1, trainShare: 0.25, onSlice: (_id, _n, ms) => (busy += ms) });
     for (const id of ['a', 'b', 'c', 'd']) host.restore(id, untrained(20_000).snapshot());
     const t0 = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const share = busy / (performance.now() - t0);
-    // a slow machine only stretches the rests: the share cannot come out high for that reason
+    // unbounded, training would take about all of it (cpuShare 1); a slice preempted on a loaded
+    // machine counts its wait as busy (0.303 was seen over 500 ms beside a benchmark), hence the
+    // longer window and the margin over 0.25
     expect(busy).toBeGreaterThan(0);
-    expect(share, `training took ${(share * 100).toFixed(0)}% of the time`).toBeLessThan(0.3);
+    expect(share, `training took ${(share * 100).toFixed(0)}% of the time`).toBeLessThan(0.35);
     expect(await codeOf(() => new ForecastHost({ trainShare: 0 }))).toBe('bad-config');
     expect(await codeOf(() => new ForecastHost({ trainShare: 1.5 }))).toBe('bad-config');
   });
