@@ -1,4 +1,4 @@
-// The source of the WebAssembly SIMD kernels (worker/core/simd.ts runs them): the two products
+// The source of the WebAssembly SIMD kernels (worker/core/kernels.ts runs them): the two products
 // that dominate a training step and a forecast, as hand-written WebAssembly text, once for each
 // storage type. f64 works on f64x2 lanes (float64 models keep PyTorch parity at 1e-10); f32 on
 // f32x4 lanes (the engine's float32 models). scripts/wasm/build-kernels.ts compiles the text
