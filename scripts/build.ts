@@ -82,10 +82,32 @@ function base(config: InlineConfig): InlineConfig {
   };
 }
 
+/**
+ * The element's stylesheet (Lit's css`` in src/) without its comments, indentation and line
+ * breaks: the minifier leaves template text alone. Runs of whitespace become one space, and that goes around
+ * { } ; and after : and , (no selector here has a space after a colon).
+ */
+const compactCss: Plugin = {
+  name: 'lstm-forecast:compact-css',
+  transform(code, id) {
+    if (!id.startsWith(resolveFrom('src/')) || !code.includes('css`')) return null;
+    return code.replace(
+      /\bcss`([^`]*)`/g,
+      (_, body: string) =>
+        `css\`${body
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/\s+/g, ' ')
+          .replace(/ ?([{};]) ?|([:,]) /g, '$1$2')
+          .trim()}\``,
+    );
+  },
+};
+
 /** The element as one module (or one classic script), worker inlined. */
 function allInOne(format: 'es' | 'iife', fileName: string): InlineConfig {
   return base({
     resolve: { alias: [inlineWorker, noWasm] },
+    plugins: [compactCss],
     build: {
       outDir: 'dist',
       ...MINIFIED,
@@ -125,7 +147,7 @@ const plainWorkerUrl: Plugin = {
 const csp: InlineConfig = base({
   base: './', // the worker's URL relative to the module, not to the page
   resolve: { alias: [noWasm] },
-  plugins: [plainWorkerUrl],
+  plugins: [plainWorkerUrl, compactCss],
   worker: {
     rolldownOptions: { output: { entryFileNames: 'lstm-forecast.worker.js' } },
   },
