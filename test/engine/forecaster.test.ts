@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../worker/core';
 import { Forecaster, type ForecasterOptions } from '../../worker/engine';
+import { FILTER, FILTER1 } from '../../worker/engine/selection';
+import { DEFAULT_PARAMS, fitSmoother } from '../../worker/engine/smoothing';
 
 const SMALL: ForecasterOptions = { hiddenSize: 8, window: 16, horizon: 6, seed: 1 };
 
@@ -78,6 +80,30 @@ describe('Forecaster', () => {
     expect(inside / scored).toBeLessThan(0.85);
     expect(s.anomalies / ys.length, `anomaly rate ${s.anomalies / ys.length}`).toBeLessThan(0.03);
   }, 30_000);
+
+  it('fits a second filter on one-step errors and offers its forecast as a candidate', () => {
+    const f = new Forecaster(SMALL);
+    const r = new Prng(3);
+    // a trend with noise and a break: the two fits' criteria choose different constants
+    const ys = Array.from({ length: 22 }, (_, i) => 0.3 * i + (i >= 15 ? 4 : 0) + 0.5 * r.normal());
+    f.push(ys); // the warm-up is window + horizon = 22 samples: the first fit is at the last
+    expect(f.s.lastFit).toBe(22);
+    const y = (i: number) => ys[i];
+    // the seasons the fit chose among: the detected ones and twice the first
+    const m = f.s.season;
+    const seasons = [m, f.s.season2, 2 * m].filter((p, i, a) => p >= 2 && a.indexOf(p) === i);
+    const one = fitSmoother(y, 0, 22, 1, seasons, DEFAULT_PARAMS, false).params;
+    const all = fitSmoother(y, 0, 22, 6, seasons, DEFAULT_PARAMS, false).params;
+    expect(f.sm1.p).toEqual(one);
+    expect(f.sm.p).toEqual(all);
+    expect(one).not.toEqual(all);
+    const cand = f['cand'];
+    for (let k = 0; k < 6; k++) {
+      expect(cand[FILTER1 * 6 + k]).toBeCloseTo(f.sm1.y(f.sm1.forecast(21, k + 1)), 12);
+      expect(cand[FILTER * 6 + k]).toBeCloseTo(f.sm.y(f.sm.forecast(21, k + 1)), 12);
+    }
+    expect(cand[FILTER1 * 6 + 5]).not.toBeCloseTo(cand[FILTER * 6 + 5], 3);
+  });
 
   it('flags a spike as an anomaly with a score above 1, with the interval it fell outside', () => {
     const f = new Forecaster({ ...SMALL });

@@ -60,6 +60,10 @@ describe('snapshot and restore', () => {
     expect(() => Forecaster.restore({ ...other, params: snap.params })).toThrow(
       expect.objectContaining({ code: 'bad-snapshot' }),
     );
+    // a version-2 snapshot had no one-step filter
+    expect(() => Forecaster.restore({ ...snap, smoother1: undefined as never })).toThrow(
+      /smoother1: should be Float64Array/,
+    );
     const poisoned = { ...snap, params: snap.params.slice() };
     poisoned.params[5] = NaN;
     expect(() => Forecaster.restore(poisoned)).toThrow(/params\[5\] is NaN/);

@@ -4,10 +4,11 @@
 //   validate (ingest.ts) -> score the forecasts that matured with it: each candidate's errors
 //   per horizon (selection.ts), the served interval's (intervals.ts) -> judge it against the
 //   filter's one-step forecast (anomaly.ts) -> store it (buffer.ts) -> update the smoothing
-//   filter with it (smoothing.ts; an anomaly moves it no more than the bar) -> now and then,
-//   find the season (season.ts) and refit the filter's constants on the history, then backtest
-//   the candidates on it -> train the network on the filter-normalised windows (trainer.ts)
-//   -> forecast the next h samples: naive, seasonal naive, the filter, filter + network,
+//   filters with it (smoothing.ts; an anomaly moves them no more than the bar) -> now and then,
+//   find the season (season.ts) and refit the filters' constants on the history (one on errors
+//   over all h steps, the network's normaliser; one on one-step errors), then backtest the
+//   candidates on it -> train the network on the filter-normalised windows (trainer.ts)
+//   -> forecast the next h samples: naive, seasonal naive, both filters, filter + network,
 //   combined by recent error per step (selection.ts), with conformal intervals.
 //
 // The live state: the network is trained from a zero state on windows of W samples, so the
@@ -21,8 +22,8 @@ import { EngineError } from './errors';
 import { readBatch, readRow, ShapeError } from './ingest';
 import { Intervals } from './intervals';
 import { detectSeasons } from './season';
-import { C, FILTER, HYBRID, NAIVE, SNAIVE, Selection } from './selection';
-import { DEFAULT_PARAMS, fitSmoother, holdoutErrors, Smoother } from './smoothing';
+import { C, FILTER, FILTER1, HYBRID, NAIVE, SNAIVE, Selection } from './selection';
+import { DEFAULT_PARAMS, fitSmoother, holdoutErrors, Smoother, type HeldErrors } from './smoothing';
 import { restoreInto, snapshotOf, type ForecasterSnapshot } from './snapshot';
 import { Trainer } from './trainer';
 import type { Anomaly, Forecast, ForecasterOptions, ForecasterStats, PushResult } from './types';
@@ -47,6 +48,10 @@ export class Forecaster {
   /** @internal the parts, for snapshot.ts */
   readonly buf: SampleBuffer;
   readonly sm: Smoother;
+  /** The same filter fitted on one-step errors: a candidate that follows a break sooner. */
+  readonly sm1: Smoother;
+  /** [sm, sm1], the candidates FILTER and FILTER1. */
+  private readonly filters: Smoother[];
   readonly trainer: Trainer;
   readonly sel: Selection;
   readonly iv: Intervals;
@@ -70,7 +75,6 @@ export class Forecaster {
     pretrain: 0, // training steps owed after a fit
     catchingUp: 0, // 1: the backlog exceeded a window; rescore once it is cleared
     lastFit: 0, // samples seen at the latest fit (0: none yet)
-    fitError: NaN,
   };
 
   private readonly cur: Forecast;
@@ -85,6 +89,8 @@ export class Forecaster {
     this.W = o.window;
     this.buf = new SampleBuffer(o.capacity, o.features);
     this.sm = new Smoother(o.capacity);
+    this.sm1 = new Smoother(o.capacity);
+    this.filters = [this.sm, this.sm1];
     this.trainer = new Trainer(o);
     this.sel = new Selection(o.horizon);
     this.iv = new Intervals(o.horizon, o.coverage);
@@ -202,7 +208,8 @@ export class Forecaster {
       if (!Number.isFinite(row[f])) row[f] = n > 0 ? buf.values[buf.slot(n - 1) * F + f] : 0;
     }
     if (gap && n === 0) row[ti] = 0;
-    if (!gap && sm.p.log && !(y > 0)) this.refit(false); // log needs a positive history
+    // log needs a positive history
+    if (!gap && (sm.p.log || this.sm1.p.log) && !(y > 0)) this.refit(false);
     // judge it against the filter's one-step forecast, then let the filter take it in
     let flags = gap ? GAP : 0;
     let limit = 0;
@@ -239,8 +246,11 @@ export class Forecaster {
     }
     s.lastTime = time;
     buf.push(row, 0, gap ? NaN : y, flags, time);
-    sm.update(gap ? NaN : sm.z(y), Math.max(0, limit));
-    if (limit < 0) sm.shift((1 - sm.p.alpha) * sm.lastError); // a level shift: the new level now
+    for (let i = 0; i < 2; i++) {
+      const f = this.filters[i];
+      f.update(gap ? NaN : f.z(y), Math.max(0, limit));
+      if (limit < 0) f.shift((1 - f.p.alpha) * f.lastError); // a level shift: the new level now
+    }
     if (this.deferred) {
       if (this.seasonTurn()) this.seasonLook = true; // looked for by train(), with a refit
     } else if (this.fitDue() || this.seasonDue()) this.refit(true);
@@ -315,29 +325,29 @@ export class Forecaster {
       (m, i, all) => m >= 2 && all.indexOf(m) === i && 3 * m <= buf.capacity,
     );
     const from = buf.oldest;
-    const start = s.lastFit === 0 ? DEFAULT_PARAMS : sm.p;
     const fixed = this.options.season > 0;
-    // the filter's record for the selection comes from constants that did not see it, while
-    // the history is short enough for a fit of four constants to flatter itself
     const held = buf.count - from;
     const holdout = Math.min(BACKTEST, Math.floor(held / 3));
-    const honest =
-      held < HONEST_UNDER
-        ? holdoutErrors(y, from, buf.count, this.h, holdout, seasons, start, fixed)
-        : undefined;
-    const fit = fitSmoother(y, from, buf.count, this.h, seasons, start, fixed);
-    sm.p = fit.params;
-    s.fitError = fit.error;
-    // the filter's states and residuals, as these constants would have made them
-    this.anomaly.reset();
-    sm.replay(
-      y,
-      from,
-      buf.count,
-      (i) => (buf.flags[buf.slot(i)] & ANOMALY ? CLIP_ANOMALY : 0),
-      (i, r) =>
-        this.anomaly.record(r, buf.flags[buf.slot(i)] & ANOMALY ? CLIP_ANOMALY : RESIDUAL_CAP),
-    );
+    const clipAt = (i: number) => (buf.flags[buf.slot(i)] & ANOMALY ? CLIP_ANOMALY : 0);
+    // the filter fitted on errors over all h steps, and the one fitted on one-step errors
+    // a filter's record for the selection comes from constants that did not see it, while
+    // the history is short enough for a fit of four constants to flatter itself
+    const honest: (HeldErrors | null)[] | undefined = held < HONEST_UNDER ? [] : undefined;
+    for (let i = 0; i < 2; i++) {
+      const f = this.filters[i];
+      const fitH = i ? 1 : this.h;
+      const start = s.lastFit === 0 ? DEFAULT_PARAMS : f.p;
+      honest?.push(holdoutErrors(y, from, buf.count, this.h, holdout, seasons, start, fixed, fitH));
+      const fit = fitSmoother(y, from, buf.count, fitH, seasons, start, fixed);
+      f.p = fit.params;
+      if (f === sm) {
+        // the filter's states and residuals, as these constants would have made them
+        this.anomaly.reset();
+        sm.replay(y, from, buf.count, clipAt, (i, r) =>
+          this.anomaly.record(r, buf.flags[buf.slot(i)] & ANOMALY ? CLIP_ANOMALY : RESIDUAL_CAP),
+        );
+      } else f.replay(y, from, buf.count, clipAt);
+    }
     if (s.lastFit === 0) s.pretrain = PRETRAIN;
     s.lastFit = buf.count;
     this.backtest(false, honest);
@@ -438,7 +448,8 @@ export class Forecaster {
 
   /**
    * Each candidate's forecast from sample t into out (C, h): naive, seasonal naive (NaN without
-   * a season), the filter and the hybrid (NaN unless `all`, or before they can be made).
+   * a season), the filter, the hybrid and the one-step filter (NaN unless `all`, or before they
+   * can be made).
    */
   private candidates(t: number, out: Float64Array, all: boolean): void {
     const { buf, h, sm } = this;
@@ -452,7 +463,11 @@ export class Forecaster {
     }
     out.fill(NaN, FILTER * h);
     if (!all || this.s.lastFit === 0 || t < sm.oldest) return;
-    for (let k = 0; k < h; k++) out[FILTER * h + k] = sm.y(sm.forecast(t, k + 1));
+    const sm1 = this.sm1;
+    for (let k = 0; k < h; k++) {
+      out[FILTER * h + k] = sm.y(sm.forecast(t, k + 1));
+      out[FILTER1 * h + k] = sm1.y(sm1.forecast(t, k + 1));
+    }
     if (this.trainer.net.steps > 0) this.trainer.forecast(buf, sm, t, out, HYBRID * h);
   }
 
@@ -464,10 +479,7 @@ export class Forecaster {
    * import or a catch-up; not after its pre-training on these very windows, which would judge
    * it on what it has learnt by heart).
    */
-  private backtest(
-    hybrid: boolean,
-    filter?: { sums: Float64Array; counts: Float64Array } | null,
-  ): void {
+  private backtest(hybrid: boolean, filters?: (HeldErrors | null)[]): void {
     const { buf, h, sel, iv } = this;
     const last = buf.count - 1 - h;
     const first = Math.max(buf.oldest, this.sm.oldest, last - BACKTEST + 1);
@@ -493,14 +505,15 @@ export class Forecaster {
       }
     }
     if (!hybrid) counts.fill(0, HYBRID * h, (HYBRID + 1) * h);
-    if (filter !== undefined) {
-      // the filter's in-sample errors flatter it: take the holdout's, or none
-      counts.fill(0, FILTER * h, (FILTER + 1) * h);
-      if (filter) {
-        sums.set(filter.sums, FILTER * h);
-        counts.set(filter.counts, FILTER * h);
+    // the filters' in-sample errors flatter them: take the holdout's, or none
+    filters?.forEach((held, i) => {
+      const c = i ? FILTER1 : FILTER;
+      counts.fill(0, c * h, (c + 1) * h);
+      if (held) {
+        sums.set(held.sums, c * h);
+        counts.set(held.counts, c * h);
       }
-    }
+    });
     sel.seed(sums, counts);
     if (iv.conformal.held(0) >= 20) return;
     rows.forEach((row, j) => {

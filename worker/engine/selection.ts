@@ -1,5 +1,6 @@
 // What is served: a combination, per horizon step, of the candidate forecasts
 //   0 naive (the last value), 1 seasonal naive, 2 the smoothing filter, 3 filter + LSTM,
+//   4 the filter with constants fitted on one-step errors (quicker after a break),
 // weighted by their recent errors there: inverse errors to the 4th power (Bates and Granger
 // 1969 weight by inverse squared errors; the candidates' errors are strongly correlated, and the
 // 4th power, which leans further toward the best, did better in the accuracy benchmark).
@@ -15,7 +16,8 @@ export const NAIVE = 0;
 export const SNAIVE = 1;
 export const FILTER = 2;
 export const HYBRID = 3;
-export const C = 4;
+export const FILTER1 = 4;
+export const C = 5;
 
 // recent errors: a mean over about the last 16 outcomes per step (1/32 was slower to leave a
 // candidate after a break; bench:accuracy dev, 37 series: 1/32 1.540 averaged, 6 series over
@@ -166,15 +168,6 @@ export class Selection {
       }
       mean[k] = ws > 0 && Number.isFinite(s / ws) ? s / ws : cand[k];
     }
-  }
-
-  /** Recent error of candidate c at step k, and how many outcomes it has seen. */
-  error(c: number, k: number): number {
-    return this.err[c * this.h + k];
-  }
-
-  seen(c: number, k: number): number {
-    return this.err[(C + c) * this.h + k];
   }
 
   state(): SelectionState {

@@ -349,10 +349,17 @@ export function multiHorizonError(
   return count > 0 ? sum / count : Infinity;
 }
 
+/** A backtest's absolute errors per horizon step, summed, and how many were summed. */
+export interface HeldErrors {
+  sums: Float64Array;
+  counts: Float64Array;
+}
+
 /**
- * An honest backtest of the filter: constants fitted on y[from, to - holdout) only, then the
- * filter run over all of y[from, to) with them and its errors per step (h) summed over the
- * origins of the last `holdout` samples, which the fit did not see. Null if too short.
+ * An honest backtest of the filter: constants fitted (on errors over steps 1..fitH) on
+ * y[from, to - holdout) only, then the filter run over all of y[from, to) with them and its
+ * errors per step (h) summed over the origins of the last `holdout` samples, which the fit did
+ * not see. Null if too short.
  */
 export function holdoutErrors(
   y: History,
@@ -363,11 +370,12 @@ export function holdoutErrors(
   seasons: readonly number[],
   start: SmootherParams,
   fixed: boolean,
-): { sums: Float64Array; counts: Float64Array } | null {
+  fitH = h,
+): HeldErrors | null {
   from = Math.max(from, to - FIT_MAX - holdout);
   const cut = to - holdout;
   if (cut - from < 2 * h + 8 || holdout < h + 8) return null;
-  const fit = fitSmoother(y, from, cut, h, seasons, start, fixed);
+  const fit = fitSmoother(y, from, cut, fitH, seasons, start, fixed);
   const n = to - from;
   const ys = new Float64Array(n);
   for (let i = 0; i < n; i++) ys[i] = y(from + i);
@@ -381,7 +389,7 @@ export function holdoutErrors(
 /**
  * Fits the constants on y[from, to): for each transform (log only if every value is positive)
  * and each candidate season (and none), a coordinate descent over the grids of alpha, beta,
- * gamma and phi, from `start`; the best by multiHorizonError. About 60 filter runs per
+ * gamma and phi, from `start`; the best by multiHorizonError (its error on the scored origins). About 60 filter runs per
  * (transform, season) over at most FIT_MAX samples.
  */
 export function fitSmoother(
@@ -441,6 +449,6 @@ export function fitSmoother(
       }
     }
   }
-  best = descend(best, bestErr)[0];
-  return { params: best, error: multiHorizonError(ys, best.log ? logs : ys, h, best, ring) };
+  const [params, error] = descend(best, bestErr);
+  return { params, error };
 }

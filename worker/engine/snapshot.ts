@@ -10,7 +10,7 @@ import type { IntervalsState } from './intervals';
 import type { SelectionState } from './selection';
 
 /** 2: the ES-RNN hybrid (filter, candidates, anomaly detector); 1 was the plain LSTM. */
-export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 3;
 
 export interface ForecasterSnapshot {
   version: number;
@@ -30,6 +30,8 @@ export interface ForecasterSnapshot {
   /** Forecaster.s, in its key order. */
   scalars: Float64Array;
   smoother: Float64Array;
+  /** The one-step filter's (Forecaster.sm1). */
+  smoother1: Float64Array;
   /** The trainer's feature normaliser (F means, F deviations), its loss average. */
   trainer: Float64Array;
   replayRng: number[];
@@ -59,6 +61,7 @@ export function snapshotOf(f: Forecaster): ForecasterSnapshot {
     },
     scalars: Float64Array.from(Object.values(f.s)),
     smoother: f.sm.state(),
+    smoother1: f.sm1.state(),
     trainer: Float64Array.from([...f.trainer.fMean, ...f.trainer.fDev, f.trainer.lossAvg]),
     replayRng: f.trainer.rng.getState(),
     selection: f.sel.state(),
@@ -121,6 +124,7 @@ export function restoreInto(f: Forecaster, snapshot: ForecasterSnapshot): void {
   }
   for (const [what, part, state] of [
     ['smoother', f.sm, s.smoother],
+    ['smoother1', f.sm1, s.smoother1],
     ['selection', f.sel, s.selection],
     ['intervals', f.iv, s.intervals],
     ['anomaly', f.anomaly, s.anomaly],
