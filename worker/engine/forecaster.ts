@@ -329,9 +329,9 @@ export class Forecaster {
     const held = buf.count - from;
     const holdout = Math.min(BACKTEST, Math.floor(held / 3));
     const clipAt = (i: number) => (buf.flags[buf.slot(i)] & ANOMALY ? CLIP_ANOMALY : 0);
-    // the filter fitted on errors over all h steps, and the one fitted on one-step errors
-    // a filter's record for the selection comes from constants that did not see it, while
-    // the history is short enough for a fit of four constants to flatter itself
+    // sm is fitted on errors over all h steps, sm1 on one-step errors. A filter's record for
+    // the selection comes from constants that did not see it while the history is short enough
+    // for a fit of four constants to flatter itself.
     const honest: (HeldErrors | null)[] | undefined = held < HONEST_UNDER ? [] : undefined;
     for (let i = 0; i < 2; i++) {
       const f = this.filters[i];
