@@ -105,6 +105,35 @@ describe('Forecaster', () => {
     expect(cand[FILTER1 * 6 + 5]).not.toBeCloseTo(cand[FILTER * 6 + 5], 3);
   });
 
+  it('serves a seasonal filter at the first forecast of a short history, not a trend', () => {
+    // warm-up 32 + 6 = 38 samples: too few to hold out from, so the first fit's in-sample record
+    // (times IN_SAMPLE, as 4 outcomes) decides, for a filter that found a season only
+    const opts = { hiddenSize: 8, window: 32, horizon: 6, seed: 1, budget: { stepsPerSample: 0 } };
+    const r = new Prng(5);
+    const wave = Array.from(
+      { length: 38 },
+      (_, i) => 10 + 3 * Math.sin((i / 6) * 2 * Math.PI) + 0.3 * r.normal(),
+    );
+    const trend = Array.from({ length: 38 }, (_, i) => 10 + 0.3 * i + 0.5 * r.normal());
+    const filterWeights = (ys: number[]) => {
+      const f = new Forecaster(opts);
+      f.push(ys);
+      expect(f.s.lastFit).toBe(38);
+      const internal = f as unknown as {
+        sel: { weights(c: Float64Array): Float64Array };
+        cand: Float64Array;
+      };
+      const w = internal.sel.weights(internal.cand);
+      return { m: f.sm.p.m, w: [FILTER, FILTER1].flatMap((c) => [...w.slice(c * 6, c * 6 + 6)]) };
+    };
+    const seasonal = filterWeights(wave);
+    expect(seasonal.m).toBe(6);
+    expect(seasonal.w.every((w) => w > 0)).toBe(true);
+    const trending = filterWeights(trend);
+    expect(trending.m).toBe(0);
+    expect(trending.w.every((w) => w === 0)).toBe(true); // naive until it has beaten naive live
+  });
+
   it('flags a spike as an anomaly with a score above 1, with the interval it fell outside', () => {
     const f = new Forecaster({ ...SMALL });
     const ys = sine(600, 20, 0.05, 9);

@@ -30,7 +30,7 @@ const MIN_SCORED = 20; // outcomes before a candidate may be weighted ...
 // the rest of the series (bench:accuracy dev, 37 series: averaged 1.537 -> 1.506, syn-mult-
 // quarterly 0.962 -> 0.636; 0.67 instead of 0.8: 1.508; MIN_SCORED 8 for all: 1.514)
 const STRONG = 0.8;
-const STRONG_MIN = 4;
+export const STRONG_MIN = 4;
 const FULL = 0.05; // better than naive by this share: full weight
 const LONG = 256; // outcomes of the long record (a running mean, then a moving one)
 
