@@ -511,7 +511,8 @@ export class Forecaster {
     if (!hybrid) counts.fill(0, HYBRID * h, (HYBRID + 1) * h);
     // The filters' in-sample errors flatter them: take the holdout's. Without one (a history too
     // short to hold out from), a seasonal filter keeps its in-sample errors, times IN_SAMPLE and
-    // as only STRONG_MIN outcomes, so it is served at once only when clearly better than naive.
+    // as STRONG_MIN outcomes (or the live ones seen), so it is served at once only when clearly
+    // better than naive.
     // A season repeats; a trend fitted on so few samples may bend (syn-short-trend-60 went
     // 1.03 -> 1.27, over naive, when trends were trusted too), so a filter without one has none.
     filters?.forEach((held, i) => {
