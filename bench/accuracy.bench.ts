@@ -3,11 +3,14 @@
 //   npm run bench:accuracy [-- --part dev|test|all] [-- --quick] [-- --series co2,syn-sine]
 //     [-- --h 12] [-- --refit 12] [-- --ours '{"strategy":"recursive"}'] [-- --anomalies]
 //     [-- --no-anomalies] [-- --no-hw] [-- --no-gru] [-- --print-split]
+//     [-- --families [-- --family-seeds 20] [-- --family-shift 0]]
 //
 // --part: which part of the fixed dev/test split (bench/accuracy/data.ts) to run; dev by default,
 // since designs are chosen on dev and test is only run to report. --series picks series by name
 // (from all parts unless --part is given). --quick: the series marked quick, cut to 600 values,
 // and a short anomaly section. --anomalies: only the anomaly section (bench/accuracy/anomalies.ts).
+// --families: only ours, naive and Holt-Winters on seeded families of series, 20 fresh draws of
+// each kind (bench/accuracy/families.ts); --family-shift draws other seeds.
 //
 // Prequential, test-then-train, one pass over each series: the first 20% (at least 50 values)
 // is pushed as a burn-in; then at every time step t each method forecasts y[t+1..t+h] from
@@ -31,6 +34,7 @@
 // Exit status: 0 whatever the targets say (they are printed as PASS/FAIL); 1 on a crash.
 
 import { runAnomalies } from './accuracy/anomalies';
+import { runFamilies } from './accuracy/families';
 import { allSeries, drawSplit, realSeries, type Part, type SplitSeries } from './accuracy/data';
 import {
   maseScale,
@@ -254,14 +258,18 @@ async function main(): Promise<void> {
   }
   const oursOptions = JSON.parse(strArg(args, 'ours', '{}')) as ForecasterOptions;
   const t0 = performance.now();
-  if (args.anomalies !== true) {
+  if (args.families === true) {
+    const seeds = numArg(args, 'family-seeds', 20);
+    const shift = numArg(args, 'family-shift', 0);
+    await runFamilies({ h, refit, seeds, shift, noHw: args['no-hw'] === true, oursOptions });
+  } else if (args.anomalies !== true) {
     const series = pickSeries(quick, only, part);
     if (series.length === 0) throw new Error('no series selected');
     // the GRU beside the LSTM, unless --no-gru or --ours chose a cell
     const gru = args['no-gru'] !== true && oursOptions.cell === undefined;
     await runAccuracy(series, part, h, refit, quick, args['no-hw'] === true, oursOptions, gru);
   }
-  if (args['no-anomalies'] !== true) {
+  if (args['no-anomalies'] !== true && args.families !== true) {
     if (args.anomalies !== true) console.log('');
     runAnomalies({ quick, oursOptions, seed: SEED });
   }
