@@ -14,12 +14,23 @@ function canOpenBrowser(): boolean {
   return Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 }
 
-/** Vite prints the server's root URL; the demo lives under /demo/, so print that too. */
-function printDemoUrl(): Plugin {
+/**
+ * The dev server serves the repository root and the demo lives under /demo/: Vite prints the root
+ * URL, so the root redirects to the demo (a user clicks the first URL printed) and the demo's own
+ * URL is printed after Vite's.
+ */
+function demoAtRoot(): Plugin {
   return {
-    name: 'lstm-forecast:print-demo-url',
-    apply: 'serve',
+    name: 'lstm-forecast:demo-at-root',
+    // the dev server only, not Vitest's (mode 'test'): its browser mode has pages of its own
+    apply: (_, env) => env.command === 'serve' && env.mode !== 'test',
     configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (req.url !== '/') return next();
+        res.statusCode = 302;
+        res.setHeader('Location', DEMO_PATH);
+        res.end();
+      });
       const printUrls = server.printUrls.bind(server);
       server.printUrls = () => {
         printUrls();
@@ -33,7 +44,7 @@ function printDemoUrl(): Plugin {
 // The dev server serves the repository root, so /demo/ and every module are reachable.
 export default defineConfig({
   root: '.',
-  plugins: [printDemoUrl()],
+  plugins: [demoAtRoot()],
   server: {
     open: canOpenBrowser() ? DEMO_PATH : false,
   },

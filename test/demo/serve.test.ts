@@ -1,4 +1,5 @@
-// `npm run demo` as a user runs it: it starts without Vite's config warning, and stopping it by
+// `npm run demo` as a user runs it: it starts without Vite's config warning, the first URL it
+// prints (Vite's root one) leads to the demo, and stopping it by
 // the PID of npm (a SIGTERM, as a process manager or a CI step sends) frees its port: no tsx or
 // Vite left holding it.
 
@@ -48,6 +49,14 @@ describe('npm run demo', () => {
       expect(await portTaken(port), 'the demo listens').toBe(true);
       expect(output).not.toContain('configLoader');
       expect(output).not.toContain('without a file extension');
+      // the first URL printed is Vite's root one: it leads to the demo, not to a 404
+      expect(output).toContain(`http://localhost:${port}/demo/`);
+      const home = await fetch(`http://localhost:${port}/`, { redirect: 'manual' });
+      expect(home.status).toBe(302);
+      expect(home.headers.get('location')).toBe('/demo/');
+      const page = await fetch(`http://localhost:${port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('lstm-forecast demo</title>');
 
       npm.kill('SIGTERM');
       let taken = true;
