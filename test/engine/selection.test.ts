@@ -66,4 +66,31 @@ describe('Selection', () => {
     for (const v of mean) expect(v).toBeCloseTo(16 / 17, 12);
     expect(Number.isNaN(cand[SNAIVE * H])).toBe(true);
   });
+
+  it('varies the weights smoothly over the horizon, also where trust changes from one step to the next', () => {
+    // h = 12; 4 outcomes per step: naive's error grows with the step, the filter's stays 1, so
+    // the filter has the wide margin that earns trust after so few outcomes only from step 9 on
+    const h = 12;
+    const sel = new Selection(h);
+    for (let i = 0; i < 4; i++) {
+      for (let k = 0; k < h; k++) {
+        sel.record(NAIVE, k, 0.5 + 0.1 * k);
+        sel.record(FILTER, k, 1);
+      }
+    }
+    const cand = new Float64Array(C * h).fill(NaN);
+    cand.fill(0, NAIVE * h, (NAIVE + 1) * h);
+    cand.fill(1, FILTER * h, (FILTER + 1) * h);
+    const w = sel.weights(cand);
+    const share = Array.from(
+      { length: h },
+      (_, k) => w[FILTER * h + k] / (w[NAIVE * h + k] + w[FILTER * h + k]),
+    );
+    // naive where it is better, the filter where it is much better, and no step in between
+    // (without the smoothing, the filter's share goes from 0 at step 8 to 0.73 at step 9)
+    expect(share[0]).toBeLessThan(0.1);
+    expect(share[h - 1]).toBeGreaterThan(0.5);
+    for (let k = 1; k < h; k++) expect(Math.abs(share[k] - share[k - 1])).toBeLessThan(0.2);
+    for (let k = 0; k < h; k++) expect(w[NAIVE * h + k] + w[FILTER * h + k]).toBeCloseTo(1, 12);
+  });
 });
