@@ -93,4 +93,25 @@ describe('Selection', () => {
     for (let k = 1; k < h; k++) expect(Math.abs(share[k] - share[k - 1])).toBeLessThan(0.2);
     for (let k = 0; k < h; k++) expect(w[NAIVE * h + k] + w[FILTER * h + k]).toBeCloseTo(1, 12);
   });
+
+  it('weights a candidate far better than naive at the near steps though worse at the far ones', () => {
+    // 40 outcomes per step: naive's error 1 at every step, the filter's 0.4 at step 1 growing to
+    // 1.72 at step 12, more than naive's over all steps together; it is served at the near steps
+    const h = 12;
+    const sel = new Selection(h);
+    for (let i = 0; i < 40; i++) {
+      for (let k = 0; k < h; k++) {
+        sel.record(NAIVE, k, 1);
+        sel.record(FILTER, k, 0.4 + 0.12 * k);
+      }
+    }
+    const cand = new Float64Array(C * h).fill(NaN);
+    cand.fill(0, NAIVE * h, (NAIVE + 1) * h);
+    cand.fill(1, FILTER * h, (FILTER + 1) * h);
+    const w = sel.weights(cand);
+    // (before the per-step gate: 0 at every step; the far steps keep a little through the smoothing)
+    expect(w[FILTER * h]).toBeGreaterThan(0.75);
+    expect(w[FILTER * h + 3]).toBeGreaterThan(0.5);
+    expect(w[FILTER * h + h - 1]).toBeLessThan(0.15);
+  });
 });
