@@ -46,6 +46,23 @@ describe('Selection', () => {
     for (const v of served(scored(20, 0.9))) expect(v).toBeGreaterThan(0.5);
   });
 
+  it('trusts a refitted candidate on its backtest outcomes, not on those of the model before', () => {
+    const sel = scored(50, 0.9); // 10% better over 50 outcomes: trusted
+    for (const v of served(sel)) expect(v).toBeGreaterThan(0.5);
+    // a refit's backtest: 5 outcomes per step, the same errors; too few for a 10% margin
+    const sums = new Float64Array(C * H);
+    const counts = new Float64Array(C * H);
+    sums.fill(5, NAIVE * H, (NAIVE + 1) * H);
+    sums.fill(4.5, FILTER * H, (FILTER + 1) * H);
+    counts.fill(5, NAIVE * H, (NAIVE + 1) * H);
+    counts.fill(5, FILTER * H, (FILTER + 1) * H);
+    sel.seed(sums, counts);
+    expect(served(sel)).toEqual([0, 0, 0]);
+    // live outcomes count on top: 5 + 15 = 20, enough
+    for (let i = 0; i < 15; i++) for (let k = 0; k < H; k++) sel.record(FILTER, k, 0.9);
+    for (const v of served(sel)) expect(v).toBeGreaterThan(0.5);
+  });
+
   it('gives no weight to a candidate no better than naive', () => {
     expect(served(scored(50, 1))).toEqual([0, 0, 0]);
     expect(served(scored(50, 1.5))).toEqual([0, 0, 0]);
