@@ -8,9 +8,10 @@
 // (per step, fully from 5% better, not at all when no better) and over a long record (about
 // LONG outcomes: all steps together, or that step and its neighbours by twice the margin), so a
 // run of luck on a random walk does not earn it weight and the product does not do worse than
-// doing nothing, while a candidate far better at the near steps is not silenced by its far ones. The weights, and so the served
-// path, vary smoothly with the horizon rather than jumping where the best candidate changes: each
-// candidate's share of the weight is smoothed over the steps (a spread of about h / 2.5 steps).
+// doing nothing, while a candidate far better at the near steps is not silenced by its far ones.
+// The weights, and so the served path, vary smoothly with the horizon rather than jumping where
+// the best candidate changes: each candidate's share of the weight is smoothed over the steps (a
+// spread of about h / 2.5 steps).
 //
 // C = candidates, h = horizon.
 
@@ -143,8 +144,8 @@ export class Selection {
         l0 += this.long[k];
         lc += this.long[c * h + k];
       }
-      for (let k = 0; k < h; k++)
-        lg[c * h + k] = Math.max(gateOf(l0, lc, 1), gateOf(lg[k], lg[c * h + k], 2));
+      const all = gateOf(l0, lc, 1);
+      for (let k = 0; k < h; k++) lg[c * h + k] = Math.max(all, gateOf(lg[k], lg[c * h + k], 2));
     }
     for (let k = 0; k < h; k++) {
       const e0 = err[k]; // 0 until scored
