@@ -17,7 +17,7 @@ import { fmt, table } from './report';
 import { Rng } from './rng';
 import type { ForecasterOptions } from '../../worker/engine';
 
-const FIRST_SEED = 10000;
+export const FIRST_SEED = 10000;
 
 interface Family {
   name: string;
@@ -26,7 +26,7 @@ interface Family {
   make(r: Rng): Float64Array;
 }
 
-const FAMILIES: Family[] = [
+export const FAMILIES: Family[] = [
   {
     name: 'trend-240',
     description: 'a smooth trend whose slope wanders (AR 0.98), a mild monthly season, noise',

@@ -378,6 +378,21 @@ export function printAccuracy(results: SeriesResult[], opt: ReportOptions): void
     );
   }
   const passed = checks.filter((c) => c.pass === true).length;
+  if (opt.hw) {
+    // Not a target: how far a pick between ours and hw could go, made per series with the scores
+    // in hand. A ratio above a target's says no selection between the two reaches it.
+    const hindsight = (rs: SeriesResult[], peers: readonly MethodName[]) =>
+      ratio(
+        geomean(rs.map((r) => Math.min(maseAvg(r, 'ours'), maseAvg(r, 'hw')))),
+        Math.min(...peers.map((m) => gm(rs, m, 'maseAvg'))),
+      );
+    console.log(
+      `  bound: the better of ours and hw on each series, in hindsight: ${fmt(hindsight(results, ['hw']))} x hw` +
+        (seasonal.length > 0
+          ? `; seasonal ${fmt(hindsight(seasonal, ['augurs', 'hw']))} x min(augurs, hw)`
+          : ''),
+    );
+  }
   console.log('');
   console.log(
     `accuracy summary: ${passed} of ${checks.length} targets met; wall time ${opt.wallSeconds.toFixed(1)} s`,
