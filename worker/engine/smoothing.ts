@@ -40,8 +40,8 @@ export const DEFAULT_PARAMS: SmootherParams = {
 
 const ALPHAS = [0.02, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1];
 // 0.05: a slope that wanders needs a beta between 0.03 and 0.1 (bench:accuracy --families,
-// trend-240: 1.884 -> 1.814 of HW's 1.548, 1.689 -> 1.639 with --family-shift 500; the other families
-// within 0.3%, dev within 0.1%)
+// trend-240: 1.884 -> 1.814 of HW's 1.548, 1.689 -> 1.639 with --family-shift 500; the other
+// families within 0.3%, dev within 0.1%)
 const BETAS = [0, 0.002, 0.01, 0.03, 0.05, 0.1];
 const GAMMAS = [0, 0.02, 0.05, 0.1, 0.2, 0.35];
 // 0.995: a trend that holds over the horizon (co2, exponential growth on log y); with 0.98 alone
