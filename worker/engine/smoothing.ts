@@ -392,8 +392,8 @@ export function holdoutErrors(
 /**
  * Fits the constants on y[from, to): for each transform (log only if every value is positive)
  * and each candidate season (and none), a coordinate descent over the grids of alpha, beta,
- * gamma and phi, from `start`; the best by multiHorizonError (its error on the scored origins). About 60 filter runs per
- * (transform, season) over at most FIT_MAX samples.
+ * gamma and phi, from `start`; the best by multiHorizonError (its error on the scored origins).
+ * About 60 filter runs per (transform, season) over at most FIT_MAX samples.
  */
 export function fitSmoother(
   y: History,
